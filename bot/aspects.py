@@ -1,0 +1,27 @@
+"""Which aspect of a service a question is about: 「要带咩」→ materials.
+
+Keyword rules on the normalised (Simplified) text; checked in order, first wins.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+ASPECTS = ("materials", "online", "where", "who", "time", "steps")
+
+_RULES = [
+    ("materials", r"带什么|带啥|带咩|带啲咩|带乜|带哪些|带边啲|要带|材料|证件|资料|文件|要咩证|准备什么|准备咩|准备啲咩"),
+    ("online", r"手机|网上|线上|网办|上网|app|小程序|微信|公众号|粤省事|穗好办|电话办|打电话|唔使去|不用去|不去现场"),
+    ("where", r"去哪|哪里办|在哪|哪儿|边度|喺边|去边|地址|地点|窗口|大厅|几点|开门|关门|上班时间|办公时间|星期几|周末|几时开|营业"),
+    ("who", r"谁可以|谁能|边个可以|边个先|条件|资格|符合|够唔够|多少岁|几多岁|几岁|能不能办|可唔可以办|可不可以办|有没有份|有冇份"),
+    ("time", r"多久|几耐|几长时间|几多日|多少天|几多钱|多少钱|几钱|收费|收唔收|收不收|要钱|使唔使钱|费用|免费"),
+    ("steps", r"怎么办|怎样办|怎么弄|怎么搞|点办|点样办|点搞|点弄|点做|流程|步骤|手续|程序|怎么申请|点申请|点样申请|如何"),
+]
+_COMPILED = [(name, re.compile(pattern)) for name, pattern in _RULES]
+
+
+def detect_aspect(normalized: str) -> Optional[str]:
+    for name, rx in _COMPILED:
+        if rx.search(normalized):
+            return name
+    return None

@@ -1,0 +1,14 @@
+"""Typed keys for the application's shared state."""
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+
+from bot.settings import Settings
+from channels.pipeline import Pipeline
+
+SETTINGS = web.AppKey("settings", Settings)
+PIPELINE = web.AppKey("pipeline", Pipeline)
+# name -> coroutine returning {"ok": bool, ...}; /healthz reports each
+HEALTH_PROBES = web.AppKey("health_probes", dict[str, Callable[[], Awaitable[dict[str, Any]]]])

@@ -1,0 +1,121 @@
+"""The language layer: script, language, normalisation, switches, numbered choices."""
+import pytest
+
+from bot.language import (CMN, HANS, HANT, YUE, LanguageState, detect_language, detect_script,
+                          normalize, parse_choice, parse_switch, to_script)
+
+
+@pytest.mark.parametrize("text, script", [
+    ("养老金怎么认证", HANS),
+    ("養老金點樣認證", HANT),
+    ("我阿媽想辦長者卡", HANT),
+    ("社保卡唔见咗点算", HANS),            # Cantonese typed in Simplified is still Simplified
+    ("請問醫保報銷要帶什麼材料？", HANT),     # Traditional Mandarin
+    ("醫保 医保", None),                    # one each: no verdict, keep what we had
+    ("你好", None),
+    ("2", None),
+    ("👍", None),
+])
+def test_detect_script(text, script):
+    assert detect_script(text) == script
+
+
+@pytest.mark.parametrize("text, language", [
+    ("養老金點樣認證", YUE),
+    ("养老金点样认证", YUE),                     # Cantonese in Simplified is Cantonese
+    ("請問養老金資格認證要帶什麼證件？", CMN),     # Traditional Mandarin is not Cantonese
+    ("请问养老金资格认证要带什么证件？", CMN),
+    ("身份證過期咗，要去邊度換？", YUE),
+    ("我想搵個真人同我講", YUE),
+    ("呢個點搞呀", YUE),
+    ("我屋企老人家想申请高龄津贴", YUE),
+    ("医保报销要什么材料呢", CMN),
+    ("社保卡丢了怎么办", CMN),
+    ("我係想問下長者卡", YUE),
+    ("社保卡", None),
+    ("2", None),
+])
+def test_detect_language(text, language):
+    assert detect_language(text) == language
+
+
+def test_relationship_words_are_not_cantonese_markers():
+    # 關係 contains 係, 地點 contains 點: neither makes a sentence Cantonese.
+    assert detect_language("这和户口的关系是什么") == CMN
+    assert detect_language("請問辦理地點在哪裡") == CMN
+
+
+@pytest.mark.parametrize("raw, normalized", [
+    ("養老金 資格 認證", "养老金资格认证"),          # recogniser output: spaces between words
+    ("  社保卡，丟咗！！ ", "社保卡,丢咗!!"),        # full-width punctuation, outer spaces
+    ("医保😀报销🙏", "医保报销"),                     # emoji removed
+    ("ＡＰＰ登錄唔到", "app登录唔到"),                  # full-width Latin, lower case
+    ("12333 熱線", "12333 热线"),                    # a space next to digits stays
+])
+def test_normalize(raw, normalized):
+    assert normalize(raw) == normalized
+
+
+@pytest.mark.parametrize("text, choice", [
+    ("2", 2), ("２", 2), ("第二个", 2), ("第二個", 2), ("揀二", 2), ("拣3", 3), ("三", 3),
+    ("我要第一个", 1), ("4号", 4), ("选四", 4), ("第1項", 1), (" 3。", 3),
+    ("二零二四年", None), ("12345", None), ("社保卡", None), ("第二个问题是什么", None),
+])
+def test_parse_choice(text, choice):
+    assert parse_choice(text) == choice
+
+
+@pytest.mark.parametrize("text, language, script", [
+    ("講廣東話", YUE, None), ("讲广东话", YUE, None), ("说普通话", CMN, None),
+    ("用繁體字", None, HANT), ("用简体字", None, HANS), ("可唔可以講廣東話", YUE, None),
+])
+def test_parse_switch(text, language, script):
+    switch = parse_switch(text)
+    assert switch is not None
+    assert (switch.language, switch.script) == (language, script)
+
+
+def test_long_sentence_mentioning_mandarin_is_not_a_switch():
+    assert parse_switch("我阿妈只会讲广东话唔识讲普通话点算好呀") is None
+    assert parse_switch("社保卡点样补办") is None
+
+
+def test_reply_conversion_follows_language_and_script():
+    text = "办社保卡要带身份证，里面有钱。"
+    assert to_script(text, YUE, HANS) == text
+    assert to_script(text, CMN, HANS) == text
+    assert to_script(text, YUE, HANT) == "辦社保卡要帶身份證，裏面有錢。"      # Hong Kong forms
+    assert to_script(text, CMN, HANT, "s2tw") == "辦社保卡要帶身份證，裡面有錢。"  # Taiwan forms
+
+
+def test_state_follows_the_user_until_they_choose():
+    state = LanguageState()
+    state = state.observe("養老金點樣認證")
+    assert (state.language, state.script) == (YUE, HANT)
+    # A turn with no evidence keeps both.
+    state = state.observe("2")
+    assert (state.language, state.script) == (YUE, HANT)
+    # Written standard Chinese switches an unlocked state.
+    state = state.observe("请问社保卡怎么补办")
+    assert (state.language, state.script) == (CMN, HANS)
+
+
+def test_explicit_choice_sticks_until_changed():
+    state = LanguageState().observe("講廣東話")
+    assert state.language == YUE and state.language_locked
+    assert state.script == HANT  # asked in Traditional: replies in Traditional
+    # Many Cantonese speakers type standard written Chinese: still Cantonese.
+    state = state.observe("请问社保卡怎么补办")
+    assert state.language == YUE
+    state = state.observe("说普通话")
+    assert state.language == CMN
+    state = state.observe("社保卡点样补办")
+    assert state.language == CMN
+
+
+def test_script_choice_sticks():
+    state = LanguageState().observe("用繁體字")
+    assert state.script == HANT and state.script_locked
+    state = state.observe("社保卡丢了怎么办")
+    assert state.script == HANT
+    assert state.language == CMN
