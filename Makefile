@@ -7,7 +7,7 @@ VENV      := .venv
 VENV_RASA := .venv-rasa
 PY        := $(VENV)/bin/python
 PY_RASA   := $(VENV_RASA)/bin/python
-RASA      := PYTHONPATH=$(CURDIR) $(VENV_RASA)/bin/rasa
+RASA      := PYTHONWARNINGS=ignore::DeprecationWarning $(VENV_RASA)/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 

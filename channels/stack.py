@@ -175,6 +175,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"kaifong: {exc}", file=sys.stderr)
         return 1
     finally:
+        # A second Ctrl-C (or SIGTERM) must not interrupt the shutdown half-way.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
 
 

@@ -1,0 +1,100 @@
+"""The gateway on its own, with nothing listening where Rasa should be: bad requests
+get clear 4xx JSON, a dead assistant gets the apology with the hotline, and the
+server keeps serving throughout."""
+import socket
+
+import pytest
+
+from bot.settings import load_settings
+from channels.app import create_app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def client(aiohttp_client, tmp_path):
+    dead = free_port()  # nothing listens here: Rasa and the action server are "down"
+    settings = load_settings(env={}, rasa_url=f"http://127.0.0.1:{dead}",
+                             action_url=f"http://127.0.0.1:{dead}", rasa_timeout=2,
+                             data_dir=str(tmp_path))
+    return await aiohttp_client(create_app(settings))
+
+
+async def post_raw(client, path, data, content_type="application/json"):
+    resp = await client.post(path, data=data, headers={"Content-Type": content_type})
+    return resp.status, await resp.json()
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/understand"])
+@pytest.mark.parametrize("data, content_type, status, words", [
+    (b'{"sender": "u1", "text": ""}', "application/json", 400, "empty"),
+    (b'{"sender": "u1", "text": "   "}', "application/json", 400, "empty"),
+    (b'{"sender": "u1"}', "application/json", 400, "required"),
+    (b'{"sender": "u1", "text": 5}', "application/json", 400, "string"),
+    ('{"sender": "u1", "text": "%s"}' % ("社" * 501), "application/json", 413, "too long"),
+    (b'{"sender": "u1", "text": "hi"', "application/json", 400, "malformed JSON"),
+    (b'["u1", "hi"]', "application/json", 400, "JSON object"),
+    (b'sender=u1&text=hi', "application/x-www-form-urlencoded", 415, "application/json"),
+    ('{"sender": "u1", "text": "社保卡"}'.encode("gbk"), "application/json", 400, "UTF-8"),
+    (b'{"sender": "u1", "text": "a\\u0000b"}', "application/json", 400, "NUL"),
+])
+async def test_bad_requests_get_a_clear_4xx(client, path, data, content_type, status, words):
+    got_status, body = await post_raw(client, path, data, content_type)
+    assert got_status == status
+    assert words in body["error"]
+    # ...and the server keeps serving.
+    health = await client.get("/healthz")
+    assert health.status == 200
+
+
+async def test_huge_body_is_refused_as_json(client):
+    status, body = await post_raw(client, "/api/chat", b'{"text": "' + b"a" * 200_000 + b'"}')
+    assert status == 413 and "too large" in body["error"]
+
+
+@pytest.mark.parametrize("sender", ["", "a" * 129, "u 1", "<script>", 7])
+async def test_bad_sender(client, sender):
+    resp = await client.post("/api/chat", json={"sender": sender, "text": "你好"})
+    assert resp.status == 400 and "sender" in (await resp.json())["error"]
+
+
+async def test_unknown_route_is_json_404(client):
+    resp = await client.get("/api/nothing")
+    assert resp.status == 404 and "error" in await resp.json()
+
+
+async def test_assistant_down_gives_apology_with_hotline_in_the_users_language(client):
+    resp = await client.post("/api/chat", json={"sender": "u1", "text": "養老金點樣認證"})
+    assert resp.status == 503
+    body = await resp.json()
+    text = body["messages"][0]["text"]
+    assert "12345" in text and "唔好意思" in text and "係統" not in text
+    assert "系統" in text  # Traditional for a Traditional writer
+    assert (body["language"], body["script"]) == ("yue", "hant")
+    assert "Traceback" not in str(body)
+
+
+async def test_understand_when_rasa_is_down_is_a_json_503(client):
+    resp = await client.post("/api/understand", json={"text": "社保卡丢了"})
+    assert resp.status == 503 and "unavailable" in (await resp.json())["error"]
+
+
+async def test_healthz_names_the_parts_that_are_down(client):
+    resp = await client.get("/healthz")
+    body = await resp.json()
+    assert resp.status == 200 and body["status"] == "degraded"
+    assert body["components"]["rasa"]["ok"] is False
+    assert body["components"]["actions"]["ok"] is False
+    assert "unreachable" in body["components"]["actions"]["detail"]
+
+
+async def test_language_switch_is_answered_by_the_gateway_itself(client):
+    # Even with Rasa down, 「講廣東話」 is understood and remembered.
+    resp = await client.post("/api/chat", json={"sender": "u2", "text": "講廣東話"})
+    body = await resp.json()
+    assert resp.status == 200 and body["language"] == "yue" and body["script"] == "hant"
+    assert "廣東話" in body["messages"][0]["text"]
