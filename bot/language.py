@@ -79,11 +79,11 @@ def detect_script(text: str) -> Optional[str]:
 _YUE_MARKERS = [
     (3, r"嘅|咗|喺|冇|啲|嚟|佢|哋|嘢|噉|嗰|𠮶|乜|揾|搵|睇|攞|畀|㗎|喎|嘞|啱|咩|唔|冚|嘥|咁样|咁多|咁耐"),
     (3, r"点样|点解|点算|点搞|点办|点先|点做|点去|点知|点讲|点攞|点申请|点弄|点过|点补"),
-    (3, r"边度|边个|边间|边位|边区|边条|边张|边样|边处|几多|几耐|而家|宜家|依家|屋企|老豆|琴日|听日|寻日"),
+    (3, r"边度|边个|边间|边啲|边位|边区|边条|边张|边样|边处|几多|几耐|而家|宜家|依家|屋企|老豆|琴日|听日|寻日"),
     (3, r"系咪|系唔系|唔系|系咩|真系|就系|都系|我系|佢系|你系|系边|系度|先得|得唔得|使唔使|要唔要|有冇|识唔识"),
     (2, r"俾我|俾佢|俾你|同我讲|我想问下|问下|搞掂|攞|仲要|仲有|仲系|咪|啦嘛|吖|啫|咋|喇|呀嘛|个喎"),
     (3, r"呢个|呢度|呢啲|呢间|呢位|呢排|呢张|呢样|呢次"),
-    (1, r"阿妈|阿爸|老人家|今日|几时|边|多谢"),
+    (1, r"阿妈|阿爸|老人家|几时|边|多谢"),
 ]
 _CMN_MARKERS = [
     (3, r"什么|怎么|怎样|哪里|哪儿|哪个|这个|那个|这里|那里|没有|我们|他们|你们|她们|咱们|为什么|多少钱"),
@@ -103,14 +103,17 @@ def language_scores(simplified: str) -> tuple[int, int]:
 
 def detect_language(text: str) -> Optional[str]:
     """yue, cmn, or None when the text does not tell (「社保卡」「2」「好」)."""
-    yue, cmn = language_scores(to_simplified(text))
+    simplified = to_simplified(text)
+    yue, cmn = language_scores(simplified)
     # Cantonese writing borrows standard Chinese freely, so one clear Cantonese
     # marker outweighs a few weak Mandarin ones.
     if yue >= 3 and yue * 2 >= cmn:
         return YUE
-    if yue > cmn:
+    if yue > cmn and (yue >= 2 or len(simplified) < 12):
+        # A lone weak hint (「阿妈」) decides a short utterance, not a long formal one.
         return YUE
-    if cmn > yue:
+    if cmn > yue or (yue == 0 and len(simplified) >= 12):
+        # A long sentence with no Cantonese in it is standard written Chinese.
         return CMN
     return None
 

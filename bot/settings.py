@@ -36,6 +36,21 @@ class Settings:
     max_sessions: int = 20000
     hotline: str = "12345"
     log_level: str = "INFO"
+    # voice (voice/README.md): speech recognition (vosk) and speech output (pyttsx3 + espeak-ng)
+    asr_model_cmn: str = str(ROOT / "models" / "vosk-model-small-cn-0.22")
+    asr_model_yue: str = ""        # no public Cantonese vosk model: yue then listens with cmn
+    asr_max_seconds: float = 60.0  # longest clip /api/asr accepts
+    asr_max_utterance_seconds: float = 15.0  # streaming: cut an utterance this long
+    asr_end_silence_seconds: float = 0.8     # streaming: this much quiet ends an utterance
+    asr_workers: int = 2           # decoding threads
+    asr_max_concurrent: int = 4    # /api/asr requests decoded at once; the rest wait
+    tts_wpm_cmn: int = 175         # espeak words (syllables) per minute at the normal rate
+    tts_wpm_yue: int = 145
+    tts_slow_factor: float = 0.7   # the slow rate for elders who ask
+    tts_cache_size: int = 256      # synthesised sentences kept for frequent prompts
+    tts_max_chars: int = 2000      # longest text /api/tts reads aloud
+    tts_timeout: float = 20.0      # seconds to wait for one sentence
+    voice_model_url: str = "https://alphacephei.com/vosk/models/vosk-model-small-cn-0.22.zip"
 
     def validate(self) -> "Settings":
         if self.hant_cmn not in ("s2t", "s2tw"):
@@ -50,7 +65,31 @@ class Settings:
             raise SettingsError(f"max_text_chars must be 1-10000, not {self.max_text_chars}")
         if not self.hotline.isdigit():
             raise SettingsError(f"hotline must be digits only, not {self.hotline!r}")
+        self._validate_voice()
         return self
+
+    def _validate_voice(self) -> None:
+        if not self.asr_model_cmn.strip():
+            raise SettingsError("asr_model_cmn must name the Mandarin vosk model folder")
+        checks = [
+            ("asr_max_seconds", self.asr_max_seconds, 1, 600),
+            ("asr_max_utterance_seconds", self.asr_max_utterance_seconds, 1, 120),
+            ("asr_end_silence_seconds", self.asr_end_silence_seconds, 0.2, 5),
+            ("asr_workers", self.asr_workers, 1, 32),
+            ("asr_max_concurrent", self.asr_max_concurrent, 1, 64),
+            ("tts_wpm_cmn", self.tts_wpm_cmn, 80, 450),
+            ("tts_wpm_yue", self.tts_wpm_yue, 80, 450),
+            ("tts_slow_factor", self.tts_slow_factor, 0.4, 0.95),
+            ("tts_cache_size", self.tts_cache_size, 0, 100000),
+            ("tts_max_chars", self.tts_max_chars, 1, 20000),
+            ("tts_timeout", self.tts_timeout, 1, 300),
+        ]
+        for name, value, low, high in checks:
+            if not low <= value <= high:
+                raise SettingsError(f"{name} must be {low}-{high}, not {value}")
+        if not self.voice_model_url.startswith(("https://", "http://", "file://")):
+            raise SettingsError(f"voice_model_url must be an http(s) or file URL, "
+                                f"not {self.voice_model_url!r}")
 
 
 def _coerce(name: str, kind: Any, value: Any) -> Any:

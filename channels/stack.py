@@ -34,7 +34,6 @@ class StackConfig:
     actions_port: int = 5055
     run_dir: Path = ROOT / ".run"
     extra_env: dict[str, str] = field(default_factory=dict)
-    log_to_files: bool = True
 
 
 class StackError(Exception):
@@ -76,10 +75,10 @@ class Stack:
     def _spawn(self, name: str, argv: list[str]) -> None:
         log_path = self.config.run_dir / f"{name}.log"
         self._logs[name] = log_path
-        out = open(log_path, "ab") if self.config.log_to_files else None
-        self.procs[name] = subprocess.Popen(
-            argv, cwd=ROOT, env=self._env(), stdout=out, stderr=subprocess.STDOUT if out else None,
-            start_new_session=True)  # our own Ctrl-C handling stops them in order
+        with open(log_path, "ab") as out:  # the child keeps its own copy of the file
+            self.procs[name] = subprocess.Popen(
+                argv, cwd=ROOT, env=self._env(), stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)  # our own Ctrl-C handling stops them in order
 
     def start(self, timeout: float = 240.0) -> None:
         c = self.config
@@ -95,11 +94,18 @@ class Stack:
                              "--endpoints", "bot/endpoints.yml"])
         self._spawn("gateway", [str(c.gateway_python), "-m", "channels"])
         deadline = time.monotonic() + timeout
-        self._wait("actions", f"http://{c.host}:{c.actions_port}/health", deadline)
-        self._wait("rasa", f"http://{c.host}:{c.rasa_port}/status?token={self.token}", deadline)
-        self._wait("gateway", f"{self.gateway_url}/healthz", deadline)
+        for name in ("actions", "rasa", "gateway"):
+            self.wait_ready(name, deadline - time.monotonic())
 
-    def _wait(self, name: str, url: str, deadline: float) -> None:
+    def _ready_url(self, name: str) -> str:
+        c = self.config
+        return {"actions": f"http://{c.host}:{c.actions_port}/health",
+                "rasa": f"http://{c.host}:{c.rasa_port}/status?token={self.token}",
+                "gateway": f"{self.gateway_url}/healthz"}[name]
+
+    def wait_ready(self, name: str, timeout: float = 240.0) -> None:
+        url = self._ready_url(name)
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check_alive()
             try:

@@ -1,8 +1,194 @@
-"""Voice HTTP routes (/api/tts, /api/asr) — being built for issue 5."""
+"""Voice HTTP routes: POST /api/tts and POST /api/asr (shared/DESIGN.md), the voice
+engines' lifetime (cleanup_ctx) and their /healthz probes.
+
+Other channels reach the engines through the app keys TTS_ENGINE and ASR_ENGINE.
+"""
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
+from typing import Any, AsyncIterator, Optional
+
 from aiohttp import web
+
+from channels.http import BadRequest, json_error, json_ok, read_json_object, text_field
+from channels.keys import HEALTH_PROBES, SETTINGS
+from voice.asr import MAX_PHRASES, AsrEngine, model_present
+from voice.audio import WavFormat, parse_wav_header
+from voice.errors import AudioError, GrammarError, ModelMissing, TextError, TtsUnavailable, VoiceBusy
+from voice.tts import RATES, SAMPLE_RATES, VOICES, TtsEngine
+
+log = logging.getLogger("kaifong.voice.http")
+
+TTS_ENGINE = web.AppKey("tts_engine", TtsEngine)
+ASR_ENGINE = web.AppKey("asr_engine", AsrEngine)
+ASR_SLOTS = web.AppKey("asr_slots", asyncio.Semaphore)
+
+WAV_TYPES = ("audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave")
+HEADER_BYTES = 64 * 1024        # read this much before trusting the WAV header
+MAX_BYTE_RATE = 48000 * 2 * 4   # 48 kHz stereo 32-bit float: the biggest "common" audio
+TRAILER_BYTES = 64 * 1024       # chunks some writers put after the samples
+READ_CHUNK = 64 * 1024
+_AUDIO_STATUS = {AudioError.UNREADABLE: 400, AudioError.UNSUPPORTED: 415,
+                 AudioError.TOO_LONG: 413, AudioError.SILENT: 400}
 
 
 def setup_voice(app: web.Application) -> None:
     """Register the voice routes, engines (cleanup_ctx) and health probes on `app`."""
+    app.router.add_post("/api/tts", tts_handler)
+    app.router.add_post("/api/asr", asr_handler)
+    app.cleanup_ctx.append(_voice_engines)
+
+
+async def _voice_engines(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    tts = TtsEngine(wpm={"cmn": settings.tts_wpm_cmn, "yue": settings.tts_wpm_yue},
+                    slow_factor=settings.tts_slow_factor, cache_size=settings.tts_cache_size,
+                    max_chars=settings.tts_max_chars, timeout=settings.tts_timeout)
+    asr = AsrEngine({"cmn": settings.asr_model_cmn, "yue": settings.asr_model_yue},
+                    fallbacks={"yue": "cmn"}, workers=settings.asr_workers,
+                    max_seconds=settings.asr_max_seconds,
+                    end_silence=settings.asr_end_silence_seconds,
+                    max_utterance=settings.asr_max_utterance_seconds)
+    app[TTS_ENGINE] = tts
+    app[ASR_ENGINE] = asr
+    app[ASR_SLOTS] = asyncio.Semaphore(settings.asr_max_concurrent)
+
+    async def asr_probe() -> dict[str, Any]:
+        return asr.status()
+
+    app[HEALTH_PROBES].update(asr=asr_probe, tts=tts.probe)
+    warm_up = asyncio.create_task(_warm_up(asr))  # load models without delaying start-up
+    try:
+        yield
+    finally:
+        warm_up.cancel()
+        asr.close()
+
+
+async def _warm_up(asr: AsrEngine) -> None:
+    try:
+        await asr.warm_up()
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # a broken model shows on /healthz and as 503s; start-up goes on
+        log.exception("loading the speech models failed")
+
+
+# --- POST /api/tts ----------------------------------------------------------------------
+
+def _choice(body: dict[str, Any], name: str, allowed: tuple, default: Any) -> Any:
+    value = body.get(name, default)
+    if isinstance(value, bool) or value not in allowed:
+        shown = ", ".join(str(a) for a in allowed)
+        raise BadRequest(f"'{name}' must be one of {shown}")
+    return value
+
+
+async def tts_handler(request: web.Request) -> web.Response:
+    engine = request.app[TTS_ENGINE]
+    body = await read_json_object(request)
+    text = text_field(body, "text", engine.max_chars)
+    language = _choice(body, "language", tuple(VOICES), request.app[SETTINGS].default_language)
+    rate = _choice(body, "rate", RATES, "normal")
+    sample_rate = _choice(body, "sample_rate", SAMPLE_RATES, 16000)
+    try:
+        wav = await engine.synthesize(text, language, rate, sample_rate)
+    except TextError as exc:
+        raise BadRequest(str(exc)) from None
+    except VoiceBusy as exc:
+        return web.json_response({"error": str(exc)}, status=503, headers={"Retry-After": "2"})
+    except TtsUnavailable as exc:
+        return json_error(str(exc), 503)
+    return web.Response(body=wav, content_type="audio/wav")
+
+
+# --- POST /api/asr ----------------------------------------------------------------------
+
+def _phrases(request: web.Request) -> Optional[list[str]]:
+    raw = request.query.get("phrases")
+    if raw is None:
+        return None
+    phrases = [p.strip() for p in re.split(r"[,，、]", raw) if p.strip()]
+    if not phrases:
+        raise BadRequest("'phrases' is empty: give a comma-separated list, e.g. phrases=是,不是,人工")
+    if len(phrases) > MAX_PHRASES:
+        raise BadRequest(f"'phrases' has {len(phrases)} phrases, at most {MAX_PHRASES}")
+    return phrases
+
+
+async def asr_handler(request: web.Request) -> web.Response:
+    engine = request.app[ASR_ENGINE]
+    language = request.query.get("language", request.app[SETTINGS].default_language)
+    if language not in VOICES:
+        raise BadRequest(f"'language' must be one of {', '.join(VOICES)}")
+    phrases = _phrases(request)
+    if request.content_type not in WAV_TYPES:
+        raise BadRequest("Content-Type must be audio/wav (16-bit PCM WAV)", 415)
+    try:
+        used, note = engine.resolve(language)
+        if not model_present(engine.model_paths[used]):  # say so before reading any audio
+            raise ModelMissing(used, engine.model_paths[used])
+        async with request.app[ASR_SLOTS]:
+            wav = await read_wav_body(request, engine.max_seconds)
+            transcript = await engine.transcribe_wav(wav, language, phrases)
+    except ModelMissing as exc:
+        return json_error(str(exc), 503)
+    except AudioError as exc:
+        return json_error(str(exc), _AUDIO_STATUS.get(exc.kind, 400))
+    except GrammarError as exc:
+        raise BadRequest(str(exc)) from None
+    result: dict[str, Any] = {"text": transcript.text, "confidence": transcript.confidence,
+                              "language": transcript.language}
+    if note:
+        result.update(requested_language=language, note=note)
+    if phrases:
+        result["choice"] = transcript.choice
+    return json_ok(result)
+
+
+async def read_wav_body(request: web.Request, max_seconds: float) -> bytes:
+    """The request body, read as a stream and never more than `max_seconds` of audio
+    (the app's client_max_size is for JSON). AudioError for anything unusable."""
+    hard_cap = HEADER_BYTES + int(max_seconds * MAX_BYTE_RATE)
+    declared = request.content_length
+    if declared is not None and declared > hard_cap:
+        raise AudioError(f"the audio is too large: {declared} bytes, at most {hard_cap} "
+                         f"({max_seconds:.0f} s)", AudioError.TOO_LONG)
+    head = await _read_up_to(request, HEADER_BYTES)
+    fmt = parse_wav_header(head)
+    limit = _body_limit(fmt, max_seconds)
+    parts = [head]
+    size = len(head)
+    while True:
+        chunk = await request.content.read(READ_CHUNK)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise AudioError(f"the audio is longer than {max_seconds:.0f} s", AudioError.TOO_LONG)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _body_limit(fmt: WavFormat, max_seconds: float) -> int:
+    allowed = int(max_seconds * fmt.byte_rate) + fmt.frame_bytes
+    if fmt.data_size is not None:
+        if fmt.data_size > allowed:
+            raise AudioError(f"the audio is {fmt.data_size / fmt.byte_rate:.0f} s long; at most "
+                             f"{max_seconds:.0f} s is accepted", AudioError.TOO_LONG)
+        allowed = fmt.data_size
+    return fmt.data_offset + allowed + TRAILER_BYTES
+
+
+async def _read_up_to(request: web.Request, n: int) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    while size < n:
+        chunk = await request.content.read(n - size)
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)

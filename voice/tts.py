@@ -173,6 +173,13 @@ def _finish(samples: np.ndarray, sample_rate: int) -> bytes:
 
 # --- what channels use -------------------------------------------------------------------
 
+@dataclass
+class _Inflight:
+    result: asyncio.Future
+    submitted: concurrent.futures.Future
+    users: int = 1
+
+
 class TtsEngine:
     """Text in, speech out, for one application. Shares the process's SynthWorker."""
 
@@ -184,7 +191,7 @@ class TtsEngine:
         self.max_chars, self.timeout, self.max_queue = max_chars, timeout, max_queue
         self.cache_size = cache_size
         self._cache: "OrderedDict[tuple, SpeechChunk]" = OrderedDict()
-        self._inflight: dict[tuple, asyncio.Future] = {}
+        self._inflight: dict[tuple, _Inflight] = {}
         self.worker = worker or SynthWorker.shared()
         self.timeouts = 0
 
@@ -223,13 +230,14 @@ class TtsEngine:
         voice, wpm = VOICES[language], self.words_per_minute(language, rate)
         if self.worker.pending() + len(sentences) > self.max_queue:
             raise VoiceBusy("speech output is busy; try again in a moment")
-        pending = [self._sentence(s, voice, wpm, sample_rate) for s in sentences]
+        jobs = [self._sentence(s, voice, wpm, sample_rate) for s in sentences]
         try:
-            for job in pending:
+            for _key, job in jobs:
                 yield await self._wait(job)
-        finally:
-            for job in pending:
-                job.cancel()
+        finally:  # a listener that hung up: drop its sentences nobody else wants
+            for key, job in jobs:
+                if not job.done():
+                    self._abandon(key)
 
     async def synthesize(self, text: str, language: str = "cmn", rate: str = "normal",
                          sample_rate: int = 16000) -> bytes:
@@ -243,7 +251,7 @@ class TtsEngine:
         if not self.worker.alive:
             raise TtsUnavailable("the speech worker has stopped")
 
-    def _sentence(self, text: str, voice: str, wpm: int, sample_rate: int) -> asyncio.Future:
+    def _sentence(self, text: str, voice: str, wpm: int, sample_rate: int) -> tuple[tuple, asyncio.Future]:
         key = (text, voice, wpm, sample_rate)
         loop = asyncio.get_running_loop()
         cached = self._cache.get(key)
@@ -251,15 +259,20 @@ class TtsEngine:
             self._cache.move_to_end(key)
             done = loop.create_future()
             done.set_result(cached)
-            return done
-        if key in self._inflight:  # the same prompt for several listeners at once
-            return asyncio.ensure_future(asyncio.shield(self._inflight[key]))
-        future = asyncio.wrap_future(self.worker.submit(text, voice, wpm, sample_rate))
+            return key, done
+        entry = self._inflight.get(key)
+        if entry is not None:  # the same prompt for several listeners at once: make it once
+            entry.users += 1
+            return key, entry.result
+        submitted = self.worker.submit(text, voice, wpm, sample_rate)
         result: asyncio.Future = loop.create_future()
-        self._inflight[key] = result
+        result.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved, even unheard
+        self._inflight[key] = _Inflight(result, submitted)
 
         def settle(f: asyncio.Future) -> None:
             self._inflight.pop(key, None)
+            if result.done():
+                return
             if f.cancelled():
                 result.cancel()
             elif f.exception() is not None:
@@ -269,9 +282,15 @@ class TtsEngine:
                 self._remember(key, chunk)
                 result.set_result(chunk)
 
-        future.add_done_callback(settle)
-        result.add_done_callback(lambda r: future.cancel() if r.cancelled() else None)
-        return result
+        asyncio.wrap_future(submitted).add_done_callback(settle)
+        return key, result
+
+    def _abandon(self, key: tuple) -> None:
+        entry = self._inflight.get(key)
+        if entry is not None:
+            entry.users -= 1
+            if entry.users <= 0:
+                entry.submitted.cancel()  # only succeeds if the worker has not started it
 
     async def _wait(self, job: asyncio.Future) -> SpeechChunk:
         try:

@@ -119,3 +119,8 @@ def test_script_choice_sticks():
     state = state.observe("社保卡丢了怎么办")
     assert state.script == HANT
     assert state.language == CMN
+
+
+def test_formal_news_is_mandarin():
+    assert detect_language("国家统计局今日发布数据，上半年国内生产总值同比增长5.3%。") == CMN
+    assert detect_language("國務院今日召開常務會議，部署穩就業措施") == CMN
