@@ -68,7 +68,8 @@ train: $(VENV_RASA)/.installed ## Train the Rasa model if the training data chan
 	  start=$$(date +%s); \
 	  $(RASA) train --config config.yml --domain bot/domain --data nlu_data \
 	    --out .build/models --fixed-model-name kaifong-$(MODEL_HASH) --quiet && \
-	  echo "Trained $(MODEL) in $$(( $$(date +%s) - start )) s"; \
+	  secs=$$(( $$(date +%s) - start )); echo $$secs > $(MODEL).seconds; \
+	  echo "Trained $(MODEL) in $$secs s"; \
 	fi
 
 validate: $(VENV_RASA)/.installed ## Check the Rasa training data and domain

@@ -105,7 +105,7 @@ def _transcript(texts: list[str], words: list[Word], language: str, menu: Option
                 reason: str = "end") -> Transcript:
     text = " ".join(t for t in texts if t)
     confidence = round(float(np.mean([w.confidence for w in words])), 3) if words and text else 0.0
-    choice = menu.choice(text) if menu else None
+    choice = menu.choice(words) if menu and text else None
     return Transcript(text, confidence, language, tuple(words), choice, reason)
 
 
@@ -143,18 +143,37 @@ def segment(model: vosk.Model, phrase: str) -> Optional[str]:
 
 @dataclass(frozen=True)
 class Menu:
-    grammar: tuple[str, ...]                      # what the recogniser is told, [unk] included
+    grammar: tuple[str, ...]                      # what the recogniser is told
     phrases: dict[str, str] = field(default_factory=dict)  # spelled form -> phrase as given
     dropped: tuple[str, ...] = ()                 # phrases with a word the model does not know
 
-    def choice(self, text: str) -> Optional[str]:
-        return self.phrases.get(text)
+    def choice(self, words: Sequence[Word]) -> Optional[str]:
+        """The phrase that was said: of the phrases heard, the one heard most surely
+        (an elder may say 「嗯，二」; a breath can come out as a short menu word)."""
+        spelled = sorted(self.phrases, key=lambda f: -len(f.split()))
+        best: Optional[tuple[float, str]] = None
+        i = 0
+        while i < len(words):
+            for form in spelled:
+                n = len(form.split())
+                if " ".join(w.word for w in words[i:i + n]) == form:
+                    conf = float(np.mean([w.confidence for w in words[i:i + n]]))
+                    if best is None or conf > best[0]:
+                        best = (conf, self.phrases[form])
+                    i += n
+                    break
+            else:
+                i += 1
+        return best[1] if best else None
 
     def grammar_json(self) -> str:
         return json.dumps(list(self.grammar), ensure_ascii=False)  # vosk wants raw UTF-8
 
 
 def build_menu(model: vosk.Model, phrases: Sequence[str]) -> Menu:
+    """Only phrases whose every word the model knows (vosk would silently drop the
+    others' words), plus [unk] where the model has it so other speech is not forced
+    onto a menu word."""
     if len(phrases) > MAX_PHRASES:
         raise GrammarError(f"a menu has at most {MAX_PHRASES} phrases, not {len(phrases)}")
     spelled: dict[str, str] = {}
@@ -170,7 +189,8 @@ def build_menu(model: vosk.Model, phrases: Sequence[str]) -> Menu:
                            + ", ".join(dropped[:10]))
     if dropped:
         log.info("menu: %d phrase(s) not in the model's vocabulary were left out", len(dropped))
-    return Menu(tuple(spelled) + (UNK,), spelled, tuple(dropped))
+    unk = (UNK,) if _in_vocabulary(model, UNK) else ()
+    return Menu(tuple(spelled) + unk, spelled, tuple(dropped))
 
 
 def new_recognizer(model: vosk.Model, rate: int, menu: Optional[Menu] = None) -> vosk.KaldiRecognizer:

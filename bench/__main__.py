@@ -1,0 +1,187 @@
+"""make bench: accuracy, latency, speed and memory, printed as one table.
+
+    python -m bench --model .build/models/kaifong-<hash>.tar.gz [--skip-nlu] [--skip-voice]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+
+from bot.language import detect_language, detect_script
+from channels.stack import ROOT, Stack, StackConfig
+
+Row = tuple[str, str]
+
+CONVERSATION = ["养老金点样认证", "2", "要带咩嘢", "社保卡丢了怎么补办", "1", "多谢"]
+
+
+def macro_f1(pairs: list[tuple[str, str]]) -> float:
+    labels = sorted({e for e, _ in pairs})
+    scores = []
+    for label in labels:
+        tp = sum(1 for e, p in pairs if e == label and p == label)
+        fp = sum(1 for e, p in pairs if e != label and p == label)
+        fn = sum(1 for e, p in pairs if e == label and p != label)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        scores.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    return statistics.mean(scores)
+
+
+def bench_nlu() -> list[Row]:
+    rasa_python = ROOT / ".venv-rasa" / "bin" / "python"
+    proc = subprocess.run([str(rasa_python), "-m", "bench.nlu_holdout"], cwd=ROOT, check=True,
+                          capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                               "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"})
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    pairs = [tuple(p) for p in result["pairs"]]
+    accuracy = sum(e == p for e, p in pairs) / len(pairs)
+    confused = Counter((e, p) for e, p in pairs if e != p).most_common(3)
+    rows = [
+        ("NLU held-out intent accuracy", f"{accuracy:.3f} ({len(pairs)} utterances never trained on)"),
+        ("NLU held-out macro-F1", f"{macro_f1(pairs):.3f}"),
+        ("NLU training time (80% split)", f"{result['train_seconds']} s, {result['train_examples']} examples"),
+    ]
+    if confused:
+        rows.append(("most confused (expected→got)", "; ".join(f"{e}→{p} ×{n}" for (e, p), n in confused)))
+    return rows
+
+
+def bench_language() -> list[Row]:
+    lines = [l.split("\t") for l in (ROOT / "bench" / "data" / "language.tsv").read_text(
+        encoding="utf-8").splitlines() if l and not l.startswith("#")]
+    lang_ok = sum((detect_language(t) or "cmn") == lang for t, lang, _ in lines)
+    script_ok = sum((detect_script(t) or "hans") == script for t, _, script in lines)
+    n = len(lines)
+    return [("language detection accuracy", f"{lang_ok / n:.3f} ({n} utterances)"),
+            ("script detection accuracy", f"{script_ok / n:.3f} ({n} utterances)")]
+
+
+async def _conversation(session: aiohttp.ClientSession, url: str, latencies: list[float],
+                        think: tuple[float, float], rng: random.Random) -> None:
+    sender = "bench-" + uuid.uuid4().hex[:10]
+    for text in CONVERSATION:
+        start = time.perf_counter()
+        async with session.post(url, json={"sender": sender, "text": text}) as resp:
+            await resp.read()
+            if resp.status != 200:
+                raise RuntimeError(f"/api/chat answered {resp.status}")
+        latencies.append(time.perf_counter() - start)
+        if think[1]:
+            await asyncio.sleep(rng.uniform(*think))
+
+
+async def _load(url: str, conversations: int, rounds: int, think: tuple[float, float]) -> dict:
+    latencies: list[float] = []
+    rng = random.Random(5)
+    async with aiohttp.ClientSession() as session:
+        await _conversation(session, url, [], (0, 0), rng)  # warm-up
+        start = time.perf_counter()
+        for _ in range(rounds):
+            await asyncio.gather(*(_conversation(session, url, latencies, think, rng)
+                                   for _ in range(conversations)))
+        elapsed = time.perf_counter() - start
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+    return {"p50": pick(0.50), "p95": pick(0.95), "turns": len(latencies),
+            "rate": len(latencies) / elapsed}
+
+
+def rss_mb(pid: int) -> float:
+    total = 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            total = int(line.split()[1])
+    return total / 1024
+
+
+def bench_stack(model: Path) -> list[Row]:
+    run_dir = ROOT / ".build" / "bench" / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for old in run_dir.glob("*.db"):
+        old.unlink()
+    stack = Stack(StackConfig(model=model, port=28080, rasa_port=25005, actions_port=25055,
+                              run_dir=run_dir))
+    rows: list[Row] = []
+    start = time.monotonic()
+    try:
+        stack.start()
+        rows.append(("cold start (3 processes ready)", f"{time.monotonic() - start:.1f} s"))
+        url = stack.gateway_url + "/api/chat"
+        one = asyncio.run(_load(url, 1, 3, (0, 0)))
+        rows.append(("/api/chat 1 conversation", f"p50 {one['p50']:.0f} ms, p95 {one['p95']:.0f} ms"))
+        paced = asyncio.run(_load(url, 20, 2, (1.0, 3.0)))
+        rows.append(("/api/chat 20 concurrent conversations",
+                     f"p50 {paced['p50']:.0f} ms, p95 {paced['p95']:.0f} ms "
+                     f"({paced['turns']} turns, each user pausing 1-3 s between turns)"))
+        burst = asyncio.run(_load(url, 20, 1, (0, 0)))
+        rows.append(("/api/chat 20 at once, no pauses (saturation)",
+                     f"p50 {burst['p50']:.0f} ms, p95 {burst['p95']:.0f} ms, {burst['rate']:.0f} turns/s"))
+        for name in ("gateway", "rasa", "actions"):
+            rows.append((f"resident memory: {name}", f"{rss_mb(stack.procs[name].pid):.0f} MB"))
+    finally:
+        stack.stop()
+    return rows
+
+
+def bench_training(model: Path) -> list[Row]:
+    seconds = Path(str(model) + ".seconds")
+    if seconds.exists():
+        return [("full training time (make train)", f"{seconds.read_text().strip()} s")]
+    return [("full training time (make train)", "not recorded (model trained elsewhere)")]
+
+
+def bench_voice() -> list[Row]:
+    try:
+        from bench.voice import run_voice_bench
+    except ImportError as exc:
+        return [("voice", f"not measured: {exc}")]
+    return run_voice_bench()
+
+
+def print_table(rows: list[Row]) -> None:
+    width = max(len(k) for k, _ in rows)
+    print()
+    print(f"{'measure'.ljust(width)}  value")
+    print(f"{'-' * width}  {'-' * 40}")
+    for key, value in rows:
+        print(f"{key.ljust(width)}  {value}")
+    print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Kaifong benchmarks")
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--skip-nlu", action="store_true", help="skip the held-out NLU training")
+    parser.add_argument("--skip-voice", action="store_true")
+    args = parser.parse_args(argv)
+    rows: list[Row] = []
+    rows += bench_language()
+    if not args.skip_nlu:
+        print("Training a held-out NLU model (a few minutes)...", flush=True)
+        rows += bench_nlu()
+    rows += bench_training(args.model)
+    print("Starting the stack for latency and memory...", flush=True)
+    rows += bench_stack(args.model)
+    if not args.skip_voice:
+        rows += bench_voice()
+    print_table(rows)
+    out = ROOT / ".build" / "bench" / "results.json"
+    out.write_text(json.dumps(dict(rows), ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
