@@ -84,7 +84,7 @@ chat: setup train ## Talk to Kaifong in the terminal
 test: setup train ## Run every test (set-up included)
 	$(MAKE) --no-print-directory validate
 	$(PY_RASA) -m pytest -q -p no:cacheprovider -c tests/actions/pytest.ini --rootdir . tests/actions
-	$(RASA) test core --stories tests/stories --model $(MODEL) --domain bot/domain \
+	$(RASA) test core --stories tests/stories --model $(MODEL) \
 	  --out .build/results/stories --fail-on-prediction-errors
 	KAIFONG_MODEL=$(MODEL) $(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/actions
 

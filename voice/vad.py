@@ -11,7 +11,7 @@ from typing import Optional
 import numpy as np
 
 FRAME_MS = 20
-ABS_FLOOR_DB = -50.0   # never call anything quieter than this speech
+ABS_FLOOR_DB = -60.0   # never call anything quieter than this speech
 ALWAYS_DB = -35.0      # anything louder than this is speech whatever the noise floor
 MARGIN_DB = 12.0       # how far above the noise floor speech must be
 
