@@ -1,117 +1,182 @@
-"""Greetings, thanks, help, repeat, slower, restart, and not understanding."""
+"""Greetings, help, and the controls that work anywhere: repeat, slower, restart,
+back; and not understanding (say what Kaifong can do, then offer a person)."""
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import AllSlotsReset, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-
-from actions.common import Reply, language_of
+from actions.flow import START_SERVICES, FlowAction, Turn, render
+from actions.services import ask_between, close_services, render_options_again
+from bot.texts import say
 
 
-class _SayAction(Action):
-    """An action that says one text from bot/texts.yml."""
-    key = ""
+class ActionGreet(FlowAction):
+    def name(self) -> str:
+        return "action_greet"
+
+    def act(self, turn: Turn) -> None:
+        turn.reply.say("greet")
+
+
+class ActionHelp(FlowAction):
+    control = True
 
     def name(self) -> str:
-        return "action_" + self.key
+        return "action_help"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        return Reply(language_of(tracker)).say(self.key).send(dispatcher)
-
-
-class ActionGreet(_SayAction):
-    key = "greet"
+    def act(self, turn: Turn) -> None:
+        turn.reply.say("help")
 
 
-class ActionGoodbye(_SayAction):
-    key = "goodbye"
+class ActionThanks(FlowAction):
+    def name(self) -> str:
+        return "action_thanks"
+
+    def act(self, turn: Turn) -> None:
+        from actions.feedback import ask_rating, should_rate
+        turn.reply.say("thanks")
+        if should_rate(turn):
+            ask_rating(turn, goodbye=False)
 
 
-class ActionThanks(_SayAction):
-    key = "thanks"
+class ActionGoodbye(FlowAction):
+    def name(self) -> str:
+        return "action_goodbye"
+
+    def act(self, turn: Turn) -> None:
+        from actions.feedback import ask_rating, should_rate
+        if should_rate(turn):
+            ask_rating(turn, goodbye=True)
+        else:
+            turn.reply.say("goodbye")
 
 
-class ActionDeny(_SayAction):
-    key = "deny"
-
-
-class ActionHelp(_SayAction):
-    key = "help"
-
-
-class ActionOutOfScope(_SayAction):
-    key = "out_of_scope"
-
-
-class ActionFallback(_SayAction):
-    key = "fallback"
-
-
-class ActionAffirm(Action):
-    """「好」「係」: show the options again if there are any, else ask what they need."""
+class ActionAffirm(FlowAction):
+    """「好」「係」 that is not an answer on screen: show the options again."""
 
     def name(self) -> str:
         return "action_affirm"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        reply = Reply(language_of(tracker))
-        options = tracker.get_slot("options") or []
-        if options:
-            reply.options(options)
+    def act(self, turn: Turn) -> None:
+        if turn.options:
+            render_options_again(turn)
         else:
-            reply.say("affirm_no_service")
-        return reply.send(dispatcher)
+            turn.reply.say("affirm_no_service")
 
 
-def _last_messages(tracker: Tracker) -> list[dict[str, Any]]:
-    last = tracker.get_slot("last_reply")
+class ActionDeny(FlowAction):
+    def name(self) -> str:
+        return "action_deny"
+
+    def act(self, turn: Turn) -> None:
+        turn.reply.say("deny")
+
+
+def _last(turn: Turn) -> list[dict[str, Any]]:
+    last = turn.get("last_reply")
     return last if isinstance(last, list) else []
 
 
-class ActionRepeat(Action):
+class ActionRepeat(FlowAction):
     """「再讲一次」: the last answer again, exactly."""
+    control = True
 
     def name(self) -> str:
         return "action_repeat"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        reply = Reply(language_of(tracker))
-        last = _last_messages(tracker)
+    def act(self, turn: Turn) -> None:
+        last = _last(turn)
         if not last:
-            return reply.say("repeat_nothing").send(dispatcher)
+            turn.reply.say("repeat_nothing")
+            return
         for message in last:
-            reply.text(message["text"], message.get("buttons"))
-        return reply.send(dispatcher)
+            turn.reply.text(message["text"], message.get("buttons"))
+        turn.remember = False
 
 
-class ActionSlower(Action):
-    """「讲慢啲」: remember to speak slowly, and say the last answer again."""
+class ActionSlower(FlowAction):
+    """「讲慢啲」: slow speech from now on (voice channels), and the last answer again."""
+    control = True
 
     def name(self) -> str:
         return "action_slower"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        reply = Reply(language_of(tracker)).say("slower").signal(slow=True)
-        last = _last_messages(tracker)
-        for message in last:
-            reply.text(message["text"], message.get("buttons"))
-        events = reply.send(dispatcher, remember=not last)
-        return events + [SlotSet("slow", True)]
+    def act(self, turn: Turn) -> None:
+        turn.reply.say("slower").signal(slow=True)
+        for message in _last(turn):
+            turn.reply.text(message["text"], message.get("buttons"))
+        turn.remember = not _last(turn)
+        turn.set("slow", True)
 
 
-class ActionRestart(Action):
-    """「重新開始」: forget the service and options; keep nothing of the old topic."""
+class ActionRestart(FlowAction):
+    """「重新開始」: forget everything about the conversation so far."""
+    control = True
 
     def name(self) -> str:
         return "action_restart"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        reply = Reply(language_of(tracker)).say("restart")
-        return [AllSlotsReset()] + reply.send(dispatcher)
+    def act(self, turn: Turn) -> None:
+        turn.reset = True
+        turn.slots.clear()
+        turn.set("slow", bool(turn.tracker.get_slot("slow")))  # the person still needs it
+        turn.reply.say("restart")
+
+
+class ActionBack(FlowAction):
+    """「返回」「上一步」: the previous step again."""
+    control = True
+
+    def name(self) -> str:
+        return "action_back"
+
+    def act(self, turn: Turn) -> None:
+        history = list(turn.get("history") or [])
+        if not history or turn.service is None:
+            turn.reply.say("first_step")
+            if turn.options:
+                render_options_again(turn)
+            return
+        previous = history.pop()
+        turn.set("history", history)
+        render(turn, previous)
+
+
+def failed(turn: Turn, first_key: str) -> None:
+    """A turn Kaifong did not understand or cannot help with."""
+    failures = int(turn.tracker.get_slot("failures") or 0) + 1
+    turn.set("failures", failures)
+    if failures >= 2:
+        # Never more than two failed turns in a row without offering a person.
+        turn.set("history", (list(turn.get("history") or []) + [turn.step])[-10:]
+                 if turn.step else list(turn.get("history") or []))
+        turn.ask(say("offer_human", turn.language), ["human", "continue"], "offer_human")
+        return
+    turn.reply.say(first_key)
+    turn.reply.say("rephrase_examples")
+    if turn.options:
+        render_options_again(turn)
+    else:
+        turn.ask(say("choose_service", turn.language),
+                 [f"svc:{s}" for s in START_SERVICES] + ["human"], "start")
+
+
+class ActionOutOfScope(FlowAction):
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def act(self, turn: Turn) -> None:
+        failed(turn, "out_of_scope_first")
+
+
+class ActionFallback(FlowAction):
+    """Not understood: two close services get a choice between them; else a failure."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    def act(self, turn: Turn) -> None:
+        pair = close_services(turn)
+        if pair is not None:
+            ask_between(turn, *pair)
+        else:
+            failed(turn, "fallback_first")

@@ -1,43 +1,38 @@
 """Handing the person to human staff, and emergencies (safety first)."""
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
-
-from actions.common import Reply, language_of
-from bot.catalog import catalog
-
-DEFAULT_HOTLINE = "12345"
+from actions.flow import DEFAULT_HOTLINE, FlowAction, Turn
 
 
-def handoff_reply(reply: Reply, tracker: Tracker, reason: str) -> Reply:
+def hand_over(turn: Turn, reason: str) -> None:
     """Tell the person staff are coming; signal the gateway to queue the case."""
-    service_id = tracker.get_slot("service")
-    service = catalog().get(service_id) if service_id else None
-    hotline = service.hotline if service else DEFAULT_HOTLINE
-    reply.say("handoff", hotline=hotline)
-    return reply.signal(handoff={"reason": reason, "service": service_id})
+    service = turn.service
+    turn.reply.say("handoff", hotline=service.hotline if service else DEFAULT_HOTLINE)
+    turn.reply.signal(handoff={"reason": reason, "service": service.id if service else None})
+    turn.set("options", [])
+    turn.set("step", "")
 
 
-class ActionHandoff(Action):
+class ActionHandoff(FlowAction):
+    control = True
+
     def name(self) -> str:
         return "action_handoff"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        return handoff_reply(Reply(language_of(tracker)), tracker, "asked").send(dispatcher)
+    def act(self, turn: Turn) -> None:
+        hand_over(turn, "asked")
 
 
-class ActionEmergency(Action):
+class ActionEmergency(FlowAction):
     """No questions first: call 120, and an urgent case for staff."""
+    control = True
 
     def name(self) -> str:
         return "action_emergency"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        reply = Reply(language_of(tracker)).say("emergency")
-        reply.signal(handoff={"reason": "emergency", "service": tracker.get_slot("service")})
-        return reply.send(dispatcher)
+    def act(self, turn: Turn) -> None:
+        turn.reply.say("emergency")
+        service = turn.service
+        turn.reply.signal(handoff={"reason": "emergency", "service": service.id if service else None})
+        turn.set("options", [])
+        turn.set("step", "")

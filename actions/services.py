@@ -1,113 +1,99 @@
-"""Explaining a service from the catalog: summary first, then numbered options."""
+"""Questions about a service: the summary and the guided walk (actions/flow.py)."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-
-from actions.common import MAIN_OPTIONS, Reply, language_of, user_text
-from actions.handoff import handoff_reply
+from actions.flow import FlowAction, Turn, render, show_aspect, start_service, menu_after
 from bot.aspects import detect_aspect
-from bot.catalog import Service, catalog
-from bot.language import parse_choice
-from bot.services import SERVICE_INTENT_PREFIX
+from bot.catalog import catalog
+from bot.services import SERVICE_IDS, SERVICE_INTENT_PREFIX
 from bot.texts import say
 
-
-def add_detail(reply: Reply, service: Service, aspect: str) -> Reply:
-    """One aspect of a service, in plain words (at most three sentences a message)."""
-    lang = reply.language
-    name = service.text("name", lang)
-    if aspect == "materials":
-        items = "\n".join("・" + item for item in service.text("materials", lang))
-        reply.text(say("detail_materials", lang, name=name) + "\n" + items)
-    elif aspect == "steps":
-        items = "\n".join(f"第{n}步，{s}" for n, s in
-                          zip("一二三四", service.text("steps", lang)))
-        reply.text(say("detail_steps", lang, name=name) + "\n" + items)
-    elif aspect == "where":
-        reply.say("detail_where", where=service.text("where", lang))
-        reply.say("detail_hours", hours=service.text("hours", lang))
-    elif aspect == "online":
-        reply.text(service.text("online", lang))
-        reply.say("detail_hotline", hotline=service.hotline)
-    elif aspect == "who":
-        reply.say("detail_who", who=service.text("who", lang))
-    elif aspect == "time":
-        reply.say("detail_time", time=service.text("time", lang), fees=service.text("fees", lang))
-    return reply
+# Two services are "close" when the best is unsure and the second is near it.
+CLOSE_TOP, CLOSE_SECOND, CLOSE_GAP = 0.75, 0.15, 0.5
 
 
-def current_service(tracker: Tracker) -> Optional[Service]:
-    service_id = tracker.get_slot("service")
-    return catalog().get(service_id) if service_id else None
+def close_services(turn: Turn) -> Optional[tuple[str, str]]:
+    """The two services the NLU could not tell apart, if any."""
+    ranking = (turn.tracker.latest_message or {}).get("intent_ranking") or []
+    services = [(r["name"][len(SERVICE_INTENT_PREFIX):], float(r.get("confidence") or 0))
+                for r in ranking if (r.get("name") or "").startswith(SERVICE_INTENT_PREFIX)]
+    services = [(s, c) for s, c in services if s in SERVICE_IDS][:2]
+    if len(services) < 2:
+        return None
+    (a, ca), (b, cb) = services
+    if ca < CLOSE_TOP and cb >= CLOSE_SECOND and ca - cb < CLOSE_GAP:
+        return a, b
+    return None
 
 
-class ActionExplainService(Action):
-    """「养老金点样认证」: the plain summary, or the aspect asked for, then the options."""
+def ask_between(turn: Turn, a: str, b: str) -> None:
+    names = {s: catalog()[s].text("name", turn.language) for s in (a, b)}
+    turn.ask(say("disambiguate", turn.language, a=names[a], b=names[b]),
+             [f"svc:{a}", f"svc:{b}"], "disambiguate")
+
+
+class ActionExplainService(FlowAction):
+    """「养老金点样认证」: summary, then who it is for; or the aspect asked about."""
 
     def name(self) -> str:
         return "action_explain_service"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        service = catalog().get(intent[len(SERVICE_INTENT_PREFIX):])
-        reply = Reply(language_of(tracker))
-        if service is None:
-            return reply.say("ask_which_service").send(dispatcher)
-        aspect = detect_aspect(user_text(tracker))
-        if aspect is None:
-            reply.text(service.text("summary", reply.language))
+    def context_applies(self, turn: Turn) -> bool:
+        # A confident question about another service is a new question, not an answer.
+        asked = turn.intent[len(SERVICE_INTENT_PREFIX):]
+        return asked == turn.get("service") or turn.confidence < 0.6
+
+    def act(self, turn: Turn) -> None:
+        service_id = turn.intent[len(SERVICE_INTENT_PREFIX):]
+        pair = close_services(turn)
+        if pair is not None:
+            ask_between(turn, *pair)
+        elif service_id in catalog():
+            start_service(turn, service_id)
         else:
-            add_detail(reply, service, aspect)
-        reply.options(MAIN_OPTIONS)
-        return reply.send(dispatcher) + [SlotSet("service", service.id),
-                                         SlotSet("options", list(MAIN_OPTIONS))]
+            turn.reply.say("ask_which_service")
 
 
-class ActionExplainDetail(Action):
-    """「要带咩嘢」 after a service was named: that aspect of the current service."""
+class ActionExplainDetail(FlowAction):
+    """「要带咩嘢」 about the service under discussion."""
 
     def name(self) -> str:
         return "action_explain_detail"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        reply = Reply(language_of(tracker))
-        service = current_service(tracker)
+    def act(self, turn: Turn) -> None:
+        service = turn.service
         if service is None:
-            return reply.say("ask_which_service").send(dispatcher)
-        add_detail(reply, service, detect_aspect(user_text(tracker)) or "steps")
-        reply.options(MAIN_OPTIONS)
-        return reply.send(dispatcher) + [SlotSet("options", list(MAIN_OPTIONS))]
+            turn.reply.say("ask_which_service")
+            return
+        aspect = detect_aspect(turn.user_text()) or "steps"
+        show_aspect(turn, service, aspect)
+        turn.menu(menu_after(aspect), aspect if aspect in ("materials", "where", "online")
+                  else "materials")
 
 
-class ActionChoose(Action):
-    """「2」「第二个」「揀二」: the numbered option currently shown, and only that."""
+class ActionChoose(FlowAction):
+    """「2」「第二个」「揀二」 that is not one of the options on screen."""
 
     def name(self) -> str:
         return "action_choose"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        reply = Reply(language_of(tracker))
-        options = tracker.get_slot("options") or []
-        service = current_service(tracker)
-        metadata = tracker.latest_message.get("metadata") or {}
-        number = metadata.get("choice")
-        if not isinstance(number, int):
-            number = parse_choice(tracker.latest_message.get("text") or "")
-        if not options or service is None:
-            return reply.say("ask_which_service").send(dispatcher)
-        if number is None or not 1 <= number <= len(options):
-            reply.say("choose_out_of_range").options(options)
-            return reply.send(dispatcher)
-        key = options[number - 1]
-        if key == "human":
-            return handoff_reply(reply, tracker, reason="asked").send(dispatcher)
-        add_detail(reply, service, key)
-        reply.options(options)
-        return reply.send(dispatcher)
+    def act(self, turn: Turn) -> None:
+        if not turn.options:
+            turn.reply.say("ask_which_service")
+            return
+        turn.reply.say("choose_out_of_range")
+        render_options_again(turn)
+
+
+def render_options_again(turn: Turn) -> None:
+    """The same question and options again (an out-of-range number, or a failure)."""
+    step = turn.step
+    if turn.service is not None and (step in ("who", "ineligible") or step.startswith("rule:")):
+        render(turn, step)
+    elif step == "rating":
+        from actions.feedback import ask_rating
+        ask_rating(turn, goodbye=False, again=True)
+    else:
+        keys = turn.options
+        turn.ask(say("options_prompt", turn.language), keys, step)

@@ -39,6 +39,8 @@ ACTS = (
 SERVICE_INTENT_PREFIX = "svc_"
 DETAIL_INTENT = "ask_detail"
 ACT_INTENTS = tuple(a for a in ACTS if a != "ask")
+# Navigation intents that are not acts of their own in the contract.
+INTENT_ACTS = {"back": "restart"}
 
 
 def service_intent(service_id: str) -> str:
@@ -55,4 +57,6 @@ def intent_to_act(intent: str | None) -> tuple[str, str | None]:
         return "ask", None
     if intent in ACT_INTENTS:
         return intent, None
+    if intent in INTENT_ACTS:
+        return INTENT_ACTS[intent], None
     return "out_of_scope", None

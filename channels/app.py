@@ -1,6 +1,7 @@
 """The gateway's app factory: create_app(settings) -> web.Application."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import AsyncIterator
 
 import aiohttp
@@ -10,7 +11,8 @@ from bot.catalog import load_catalog
 from bot.settings import Settings
 from channels.api.routes import setup_api_routes
 from channels.http import error_middleware
-from channels.keys import HEALTH_PROBES, PIPELINE, SETTINGS
+from channels.keys import FEEDBACK, HEALTH_PROBES, PIPELINE, SETTINGS
+from channels.feedback import FeedbackStore
 from channels.pipeline import Pipeline
 from channels.rasa_client import RasaClient
 from channels.sessions import SessionStore
@@ -40,6 +42,8 @@ async def _assistant(app: web.Application) -> AsyncIterator[None]:
         rasa = RasaClient(http, settings.rasa_url, settings.action_url,
                           settings.rasa_token, settings.rasa_timeout)
         sessions = SessionStore(Pipeline.default_language_state(settings), settings.max_sessions)
-        app[PIPELINE] = Pipeline(rasa, sessions, settings)
+        feedback = FeedbackStore(Path(settings.data_dir) / "feedback.db")
+        app[FEEDBACK] = feedback
+        app[PIPELINE] = Pipeline(rasa, sessions, settings, feedback)
         app[HEALTH_PROBES].update(rasa=rasa.rasa_health, actions=rasa.actions_health)
         yield

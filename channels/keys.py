@@ -6,9 +6,11 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from bot.settings import Settings
+from channels.feedback import FeedbackStore
 from channels.pipeline import Pipeline
 
 SETTINGS = web.AppKey("settings", Settings)
 PIPELINE = web.AppKey("pipeline", Pipeline)
+FEEDBACK = web.AppKey("feedback", FeedbackStore)
 # name -> coroutine returning {"ok": bool, ...}; /healthz reports each
 HEALTH_PROBES = web.AppKey("health_probes", dict[str, Callable[[], Awaitable[dict[str, Any]]]])

@@ -8,11 +8,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from bot.language import LanguageState, normalize, parse_choice, parse_switch, to_script
+from bot.controls import control_intent
+from bot.language import LanguageState, normalize, parse_switch, to_script
 from bot.privacy import mask
 from bot.services import intent_to_act
 from bot.settings import Settings
 from bot.texts import say
+from channels.feedback import FeedbackStore
 from channels.rasa_client import AssistantUnavailable, RasaClient
 from channels.sessions import SessionStore
 
@@ -29,10 +31,12 @@ class TurnResult:
 
 
 class Pipeline:
-    def __init__(self, rasa: RasaClient, sessions: SessionStore, settings: Settings) -> None:
+    def __init__(self, rasa: RasaClient, sessions: SessionStore, settings: Settings,
+                 feedback: Optional[FeedbackStore] = None) -> None:
         self.rasa = rasa
         self.sessions = sessions
         self.settings = settings
+        self.feedback = feedback
 
     @staticmethod
     def default_language_state(settings: Settings) -> LanguageState:
@@ -45,9 +49,9 @@ class Pipeline:
         """Stateless NLU of one utterance (POST /api/understand)."""
         state = self.default_state().observe(text)
         normalized = normalize(text)
-        choice = parse_choice(text)
-        if choice is not None:
-            act, service, confidence = "choose", None, 1.0
+        control = control_intent(text)
+        if control is not None:
+            act, service, confidence = intent_to_act(control[0]) + (1.0,)
         else:
             parsed = await self.rasa.parse(normalized or text.strip())
             intent = parsed.get("intent") or {}
@@ -68,8 +72,10 @@ class Pipeline:
                 key = ("switched_yue" if switch.language == "yue" else
                        "switched_cmn" if switch.language == "cmn" else "switched_script")
                 return self._result([{"text": say(key, state.language)}], state)
-            choice = parse_choice(text)
-            message = "/choose" if choice is not None else (normalize(text) or text.strip())
+            # Emergencies, 「0」, 「返回」 and numbers are never left to the NLU's guess.
+            control = control_intent(text)
+            choice = control[1] if control else None
+            message = "/" + control[0] if control else (normalize(text) or text.strip())
             metadata = {"language": state.language, "script": state.script,
                         "channel": channel, "choice": choice}
             try:
@@ -81,6 +87,8 @@ class Pipeline:
             messages, signals = split_signals(raw)
             if signals.get("slow"):
                 session.slow = True
+            if self.feedback is not None:
+                await self.feedback.record(sender, channel, signals)
             log.info("turn sender=%s channel=%s text=%s", sender[:12], channel, mask(text)[:80])
             return self._result(messages, state, signals)
 

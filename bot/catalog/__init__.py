@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 import yaml
 
@@ -32,6 +32,10 @@ BILINGUAL_FIELDS = {
     "fees": "text",
 }
 PLAIN_FIELDS = {"id", "hotline"}
+# optional: extra materials when someone acts for another person, and eligibility rules
+OPTIONAL_FIELDS = {"agent_materials": "list", "eligibility": "rules"}
+RULE_TEXTS = ("ask", "if_yes", "if_no")
+RULE_FIELDS = {*RULE_TEXTS, "min_age", "stop_if_no"}
 MAX_LIST_ITEMS = 4
 
 
@@ -40,13 +44,30 @@ class CatalogError(Exception):
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One eligibility question with a yes/no outcome. `min_age` lets an age answer
+    (「78」) count as yes or no; `stop_if_no` ends the walk on a no."""
+    texts: Mapping[str, Mapping[str, str]]  # ask / if_yes / if_no -> language -> text
+    min_age: Optional[int] = None
+    stop_if_no: bool = True
+
+    def text(self, field: str, language: str) -> str:
+        return self.texts[field][language if language in LANGUAGES else "cmn"]
+
+
+@dataclass(frozen=True)
 class Service:
     id: str
     hotline: str
     texts: Mapping[str, Mapping[str, Any]]  # field -> language -> text | list[str]
+    rules: tuple[Rule, ...] = ()
 
     def text(self, field: str, language: str) -> Any:
         return self.texts[field][language if language in LANGUAGES else "cmn"]
+
+    def optional(self, field: str, language: str) -> Any:
+        entry = self.texts.get(field)
+        return entry[language if language in LANGUAGES else "cmn"] if entry else None
 
 
 def _fail(path: Path, field: str, problem: str) -> CatalogError:
@@ -78,7 +99,7 @@ def parse_service(path: Path) -> Service:
         raise _fail(path, where, f"YAML error: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(data, dict):
         raise _fail(path, "(file)", "must be a mapping of field: value")
-    unknown = sorted(set(data) - set(BILINGUAL_FIELDS) - PLAIN_FIELDS, key=str)
+    unknown = sorted(set(data) - set(BILINGUAL_FIELDS) - PLAIN_FIELDS - set(OPTIONAL_FIELDS), key=str)
     if unknown:
         raise _fail(path, str(unknown[0]), "unknown field")
     for field in ["id", "hotline", *BILINGUAL_FIELDS]:
@@ -92,18 +113,51 @@ def parse_service(path: Path) -> Service:
     if not hotline.isdigit():
         raise _fail(path, "hotline", "must be digits only")
     for field, kind in BILINGUAL_FIELDS.items():
-        value = data[field]
-        if not isinstance(value, dict):
-            raise _fail(path, field, "must have a cmn and a yue text")
-        for lang in LANGUAGES:
-            if lang not in value:
-                raise _fail(path, f"{field}.{lang}", "missing")
-            _check_value(path, f"{field}.{lang}", kind, value[lang])
-        extra = sorted(set(value) - set(LANGUAGES), key=str)
-        if extra:
-            raise _fail(path, f"{field}.{extra[0]}", "unknown language (use cmn and yue)")
+        _check_bilingual(path, field, kind, data[field])
     texts = {field: dict(data[field]) for field in BILINGUAL_FIELDS}
-    return Service(id=data["id"], hotline=hotline, texts=texts)
+    if "agent_materials" in data:
+        _check_bilingual(path, "agent_materials", "list", data["agent_materials"])
+        texts["agent_materials"] = dict(data["agent_materials"])
+    rules = _parse_rules(path, data.get("eligibility", []))
+    return Service(id=data["id"], hotline=hotline, texts=texts, rules=rules)
+
+
+def _check_bilingual(path: Path, field: str, kind: str, value: Any) -> None:
+    if not isinstance(value, dict):
+        raise _fail(path, field, "must have a cmn and a yue text")
+    for lang in LANGUAGES:
+        if lang not in value:
+            raise _fail(path, f"{field}.{lang}", "missing")
+        _check_value(path, f"{field}.{lang}", kind, value[lang])
+    extra = sorted(set(value) - set(LANGUAGES), key=str)
+    if extra:
+        raise _fail(path, f"{field}.{extra[0]}", "unknown language (use cmn and yue)")
+
+
+def _parse_rules(path: Path, value: Any) -> tuple[Rule, ...]:
+    if not isinstance(value, list):
+        raise _fail(path, "eligibility", "must be a list of rules")
+    rules = []
+    for i, item in enumerate(value, 1):
+        where = f"eligibility[{i}]"
+        if not isinstance(item, dict):
+            raise _fail(path, where, "must be a mapping")
+        unknown = sorted(set(item) - RULE_FIELDS, key=str)
+        if unknown:
+            raise _fail(path, f"{where}.{unknown[0]}", "unknown field")
+        for field in RULE_TEXTS:
+            if field not in item:
+                raise _fail(path, f"{where}.{field}", "missing")
+            _check_bilingual(path, f"{where}.{field}", "text", item[field])
+        min_age = item.get("min_age")
+        if min_age is not None and (not isinstance(min_age, int) or not 0 < min_age < 130):
+            raise _fail(path, f"{where}.min_age", "must be an age in years")
+        stop = item.get("stop_if_no", True)
+        if not isinstance(stop, bool):
+            raise _fail(path, f"{where}.stop_if_no", "must be true or false")
+        rules.append(Rule(texts={f: dict(item[f]) for f in RULE_TEXTS}, min_age=min_age,
+                          stop_if_no=stop))
+    return tuple(rules)
 
 
 def load_catalog(directory: Path | str = CATALOG_DIR) -> dict[str, Service]:

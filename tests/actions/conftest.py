@@ -8,10 +8,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 def make_tracker(text: str, intent: str, language: str = "cmn",
                  slots: Optional[dict[str, Any]] = None,
-                 metadata: Optional[dict[str, Any]] = None) -> Tracker:
+                 metadata: Optional[dict[str, Any]] = None,
+                 ranking: Optional[list[tuple[str, float]]] = None) -> Tracker:
     meta = {"language": language, "script": "hans", "channel": "api"}
     meta.update(metadata or {})
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99},
+    confidence = ranking[0][1] if ranking else 0.99
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence},
+              "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking or []],
               "entities": [], "metadata": meta}
     return Tracker(sender_id="test-user", slots=dict(slots or {}), latest_message=latest,
                    events=[{"event": "user", "text": text, "parse_data": latest, "metadata": meta}],

@@ -121,3 +121,23 @@ def test_gateway_refuses_to_start_on_a_broken_catalog(catalog_copy):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "senior_card.yml" in lines[0]
+
+
+def test_eligibility_rules_live_in_the_catalog():
+    catalog = load_catalog()
+    senior = catalog["senior_card"]
+    assert senior.rules[0].min_age == 60 and senior.rules[0].stop_if_no
+    assert catalog["elderly_allowance"].rules[0].min_age == 80
+    assert catalog["school_enrollment"].rules[0].stop_if_no is False
+    assert senior.optional("agent_materials", "yue")
+
+
+def test_rule_with_a_missing_outcome(catalog_copy):
+    edit(catalog_copy / "senior_card.yml", "    if_no:", "    if_nope:")
+    message = error_of(catalog_copy)
+    assert "eligibility[1]" in message and "if_nope" in message
+
+
+def test_rule_with_a_wrong_age(catalog_copy):
+    edit(catalog_copy / "senior_card.yml", "min_age: 60", "min_age: sixty")
+    assert "min_age" in error_of(catalog_copy)

@@ -19,6 +19,7 @@ from voice.reading import number_words, prepare, spell_numbers, split_sentences,
     ("10086", "一零零八六"),                                # five digits, no unit: a number to dial
     ("2024年3月5日", "二零二四年三月五日"),                 # dates like a clerk
     ("2024-03-05前", "二零二四年三月五日前"),
+    ("2024年3月5日9:30", "二零二四年三月五日九点三十分"),
     ("3月15号", "三月十五号"),
     ("上午9:30开门", "上午九点三十分开门"),                  # times
     ("14:00", "十四点整"),

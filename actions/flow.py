@@ -1,0 +1,302 @@
+"""The guided walk through a service, one step at a time, and the question on screen.
+
+A conversation is always at one *step* (slot `step`) showing numbered *options*
+(slot `options`, a list of keys). Whatever the user says is first tried as an
+answer to those options — by number, by words (「帮我阿妈办」「满咗」「好满意」), or
+by age for an age rule — and only then taken as a new request. Steps:
+
+    who → rule:0 … rule:n → materials ⇄ where ⇄ online → done → rating
+    (ineligible, disambiguate, offer_human, rating_reason on the side)
+
+Every user-facing word comes from the catalog or bot/texts.yml.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import Reply, language_of
+from bot.aspects import detect_aspect
+from bot.catalog import Service, catalog
+from bot.controls import match_option, parse_age
+from bot.language import normalize
+from bot.texts import say
+
+CONTENT_STEPS = ("materials", "where", "online")
+RATING_KEYS = [f"rate:{n}" for n in range(1, 6)]   # option n is rate:n
+CONTROL_INTENTS = {"human", "emergency", "restart", "back", "repeat", "slower", "help"}
+DEFAULT_HOTLINE = "12345"
+START_SERVICES = ("pension_certification", "medical_reimbursement", "senior_card")
+
+
+class Turn:
+    """One bot turn: the conversation state in, the reply and slot changes out."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+        self.language = language_of(tracker)
+        self.reply = Reply(self.language)
+        self.slots: dict[str, Any] = {}
+        self.reset = False
+        self.remember = True
+        latest = tracker.latest_message or {}
+        self.intent = (latest.get("intent") or {}).get("name") or ""
+        self.confidence = float((latest.get("intent") or {}).get("confidence") or 0.0)
+        self.text = latest.get("text") or ""
+        self.metadata = latest.get("metadata") or {}
+
+    # --- state -----------------------------------------------------------
+    def get(self, slot: str) -> Any:
+        if slot in self.slots:
+            return self.slots[slot]
+        return None if self.reset else self.tracker.get_slot(slot)
+
+    def set(self, slot: str, value: Any) -> None:
+        self.slots[slot] = value
+
+    @property
+    def service(self) -> Optional[Service]:
+        service_id = self.get("service")
+        return catalog().get(service_id) if service_id else None
+
+    @property
+    def options(self) -> list[str]:
+        return list(self.get("options") or [])
+
+    @property
+    def step(self) -> str:
+        return self.get("step") or ""
+
+    def choice(self) -> Optional[int]:
+        number = self.metadata.get("choice")
+        return number if isinstance(number, int) else None
+
+    def user_text(self) -> str:
+        return normalize(self.text)
+
+    # --- output ----------------------------------------------------------
+    def ask(self, text: str, keys: list[str], step: Optional[str] = None) -> None:
+        """A question with numbered answers; the options become the ones on screen."""
+        self.reply.text(text, [button(i, key, self) for i, key in enumerate(keys, 1)])
+        self.set("options", keys)
+        if step is not None:
+            self.set("step", step)
+
+    def menu(self, keys: list[str], step: str) -> None:
+        self.ask(say("options_prompt", self.language), keys, step)
+
+    def finish(self, dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = [AllSlotsReset()] if self.reset else []
+        events += self.reply.send(dispatcher, remember=self.remember)
+        events += [SlotSet(k, v) for k, v in self.slots.items()]
+        return events
+
+
+def button(number: int, key: str, turn: Turn) -> dict[str, str]:
+    return {"title": f"{number} {option_title(key, turn)}", "payload": str(number)}
+
+
+def option_title(key: str, turn: Turn) -> str:
+    if key.startswith("svc:"):
+        return catalog()[key[4:]].text("name", turn.language)
+    if key.startswith("rate:"):
+        return say("rate_" + key[5:], turn.language)
+    return say("option_" + key, turn.language)
+
+
+# --- the walk -----------------------------------------------------------------
+
+def go(turn: Turn, step: str) -> None:
+    """Show `step` of the current service and remember where we came from."""
+    previous = turn.step
+    if previous and previous != step:
+        turn.set("history", (list(turn.get("history") or []) + [previous])[-10:])
+    render(turn, step)
+
+
+def render(turn: Turn, step: str) -> None:
+    service, lang = turn.service, turn.language
+    if service is None:
+        turn.reply.say("ask_which_service")
+        turn.set("step", "")
+        turn.set("options", [])
+        return
+    if step == "who":
+        turn.ask(say("who_question", lang), ["self", "family", "human"], "who")
+    elif step.startswith("rule:"):
+        rule = service.rules[int(step[5:])]
+        turn.ask(rule.text("ask", lang), ["yes", "no"], step)
+    elif step == "ineligible":
+        turn.menu(["other", "human"], "ineligible")
+    else:
+        show_aspect(turn, service, step)
+        turn.menu(menu_after(step), step if step in CONTENT_STEPS else "materials")
+
+
+def menu_after(step: str) -> list[str]:
+    return [k for k in CONTENT_STEPS if k != step][:2] + ["human", "done"]
+
+
+def first_after_who(service: Service) -> str:
+    return "rule:0" if service.rules else "materials"
+
+
+def show_aspect(turn: Turn, service: Service, aspect: str) -> None:
+    """One aspect of a service in plain words."""
+    lang, reply = turn.language, turn.reply
+    name = service.text("name", lang)
+    if aspect == "materials":
+        reply.text(say("detail_materials", lang, name=name) + "\n"
+                   + "\n".join("・" + item for item in service.text("materials", lang)))
+        extra = service.optional("agent_materials", lang)
+        if extra and turn.get("for_whom") == "family":
+            reply.text(say("family_extra", lang) + "\n" + "\n".join("・" + i for i in extra))
+    elif aspect == "steps":
+        reply.text(say("detail_steps", lang, name=name) + "\n" + "\n".join(
+            f"第{n}步，{s}" for n, s in zip("一二三四", service.text("steps", lang))))
+    elif aspect == "where":
+        reply.say("detail_where", where=service.text("where", lang))
+        reply.say("detail_hours", hours=service.text("hours", lang))
+    elif aspect == "online":
+        reply.text(service.text("online", lang))
+        reply.say("detail_hotline", hotline=service.hotline)
+    elif aspect == "who":
+        reply.say("detail_who", who=service.text("who", lang))
+    elif aspect == "time":
+        reply.say("detail_time", time=service.text("time", lang), fees=service.text("fees", lang))
+
+
+def start_service(turn: Turn, service_id: str) -> None:
+    """A (new) service: its summary, or the aspect asked about, then the next question."""
+    service = catalog()[service_id]
+    if service_id != turn.get("service"):
+        turn.set("for_whom", None)
+        turn.set("history", [])
+    turn.set("service", service_id)
+    aspect = detect_aspect(turn.user_text()) if turn.intent.startswith("svc_") else None
+    if aspect is None:
+        turn.reply.text(service.text("summary", turn.language))
+        render(turn, "who")
+    else:
+        show_aspect(turn, service, aspect)
+        turn.menu(menu_after(aspect), aspect if aspect in CONTENT_STEPS else "materials")
+
+
+def answer_rule(turn: Turn, yes: bool) -> None:
+    service = turn.service
+    index = int(turn.step[5:])
+    rule = service.rules[index]
+    turn.reply.text(rule.text("if_yes" if yes else "if_no", turn.language))
+    if not yes and rule.stop_if_no:
+        turn.set("history", list(turn.get("history") or []) + [turn.step])
+        render(turn, "ineligible")
+        return
+    nxt = f"rule:{index + 1}" if index + 1 < len(service.rules) else "materials"
+    go(turn, nxt)
+
+
+def handle_key(turn: Turn, key: str) -> None:
+    """The user picked `key` from the options on screen."""
+    from actions.feedback import ask_reason_or_thank, record_rating
+    from actions.handoff import hand_over
+
+    if key in ("self", "family"):
+        turn.set("for_whom", key)
+        go(turn, first_after_who(turn.service))
+    elif key in ("yes", "no") and turn.step.startswith("rule:"):
+        answer_rule(turn, key == "yes")
+    elif key in CONTENT_STEPS:
+        go(turn, key)
+    elif key == "human":
+        hand_over(turn, "asked")
+    elif key == "done":
+        turn.reply.say("done")
+        from actions.feedback import ask_rating
+        ask_rating(turn, goodbye=False)
+    elif key == "other":
+        turn.reply.say("other")
+        for slot in ("service", "step", "for_whom"):
+            turn.set(slot, None)
+        turn.set("options", [])
+        turn.set("history", [])
+    elif key == "continue":
+        turn.set("failures", 0)
+        previous = (turn.get("history") or [""])[-1]
+        if previous and turn.service is not None:
+            render(turn, previous)
+        else:
+            turn.reply.say("affirm_no_service")
+            turn.set("options", [])
+    elif key.startswith("svc:"):
+        start_service(turn, key[4:])
+    elif key.startswith("rate:"):
+        record_rating(turn, int(key[5:]))
+        ask_reason_or_thank(turn, int(key[5:]))
+    elif key == "skip":
+        turn.reply.say("rate_thanks")
+        turn.set("step", "")
+        turn.set("options", [])
+
+
+def answer_on_screen(turn: Turn) -> bool:
+    """Treat the utterance as an answer to the options on screen, if it is one."""
+    from actions.feedback import record_reason
+
+    if turn.step == "rating_reason" and turn.intent not in CONTROL_INTENTS:
+        record_reason(turn)
+        return True
+    options = turn.options
+    if not options:
+        return False
+    number = turn.choice()
+    if number is not None:
+        if 1 <= number <= len(options):
+            handle_key(turn, options[number - 1])
+            return True
+        if turn.step.startswith("rule:") and turn.service.rules[int(turn.step[5:])].min_age:
+            return answer_age(turn, number)
+        return False
+    key = match_option(turn.text, options)
+    if key is not None:
+        handle_key(turn, key)
+        return True
+    if turn.step.startswith("rule:"):
+        age = parse_age(turn.text)
+        if age is not None and turn.service.rules[int(turn.step[5:])].min_age:
+            return answer_age(turn, age)
+    return False
+
+
+def answer_age(turn: Turn, age: int) -> bool:
+    rule = turn.service.rules[int(turn.step[5:])]
+    answer_rule(turn, age >= rule.min_age)
+    return True
+
+
+class FlowAction(Action):
+    """Base of every action: the question on screen first, then the action's own job.
+
+    Control actions (repeat, back, human …) set `control = True` and always do
+    their own job. Any turn that is not a failure resets the failure count.
+    """
+    control = False
+
+    def name(self) -> str:  # pragma: no cover - every subclass names itself
+        raise NotImplementedError
+
+    def context_applies(self, turn: Turn) -> bool:
+        return True
+
+    def act(self, turn: Turn) -> None:
+        raise NotImplementedError
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        turn = Turn(tracker)
+        turn.set("failures", 0)
+        if self.control or not self.context_applies(turn) or not answer_on_screen(turn):
+            self.act(turn)
+        return turn.finish(dispatcher)
