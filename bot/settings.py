@@ -51,6 +51,17 @@ class Settings:
     tts_max_chars: int = 2000      # longest text /api/tts reads aloud
     tts_timeout: float = 20.0      # seconds to wait for one sentence
     voice_model_url: str = "https://alphacephei.com/vosk/models/vosk-model-small-cn-0.22.zip"
+    # handing the person to staff (channels/handoff) and the staff console (channels/console)
+    handoff_db: str = ""                  # SQLite file; empty: <data_dir>/kaifong.sqlite3
+    handoff_recent_turns: int = 10        # turns before the handoff kept in the case, masked
+    handoff_poll_seconds: float = 25.0    # longest wait of GET /api/chat/{sender}/messages
+    staff_hours: str = "always"           # or e.g. "mon-fri 09:00-17:00, sat 09:00-12:00"
+    staff_utc_offset: str = "+08:00"      # the clock staff_hours are read on
+    console_session_hours: float = 12.0   # a staff login lasts this long
+    console_login_max_failures: int = 5   # failed logins before the account is locked
+    console_lockout_seconds: float = 300.0
+    console_secure_cookie: bool = False   # set true when the console is served over HTTPS
+    console_origin: str = ""              # public origin behind a proxy, e.g. https://kf.example
 
     def validate(self) -> "Settings":
         if self.hant_cmn not in ("s2t", "s2tw"):
@@ -66,7 +77,22 @@ class Settings:
         if not self.hotline.isdigit():
             raise SettingsError(f"hotline must be digits only, not {self.hotline!r}")
         self._validate_voice()
+        self._validate_handoff()
         return self
+
+    def _validate_handoff(self) -> None:
+        checks = [
+            ("handoff_recent_turns", self.handoff_recent_turns, 0, 100),
+            ("handoff_poll_seconds", self.handoff_poll_seconds, 1, 120),
+            ("console_session_hours", self.console_session_hours, 0.1, 24 * 30),
+            ("console_login_max_failures", self.console_login_max_failures, 1, 100),
+            ("console_lockout_seconds", self.console_lockout_seconds, 1, 86400),
+        ]
+        for name, value, low, high in checks:
+            if not low <= value <= high:
+                raise SettingsError(f"{name} must be {low}-{high}, not {value}")
+        if self.console_origin and not self.console_origin.startswith(("https://", "http://")):
+            raise SettingsError(f"console_origin must be an http(s) origin, not {self.console_origin!r}")
 
     def _validate_voice(self) -> None:
         if not self.asr_model_cmn.strip():

@@ -65,6 +65,7 @@ async def _voice_engines(app: web.Application) -> AsyncIterator[None]:
     finally:
         warm_up.cancel()
         asr.close()
+        tts.close()
 
 
 async def _warm_up(asr: AsrEngine) -> None:

@@ -82,7 +82,7 @@ _CURRENCY_PREFIX = {"¥": "元", "￥": "元", "RMB": "元", "HK$": "港元", "H
 _CURRENCY_SUFFIX = "港元|港币|港幣|澳门元|澳門元|澳门币|澳門幣|人民币|人民幣|元|块|塊|蚊|圆|圓"
 
 _DATE = re.compile(r"(?<!\d)(\d{4})\s*([年/.-])\s*(\d{1,2})\s*(?:月|\2)\s*(\d{1,2})(?!\d)\s*[日号號]?")
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?=\s*年(?!龄|齡|纪|紀|级|級|满|滿|度))")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*年)")  # 2024年: a year; 1000年: a duration
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*([日号號])")
 _TIME = re.compile(r"(?<![\d:：])([01]?\d|2[0-3])\s*[:：]\s*([0-5]\d)(?![\d:：])")
 _MONEY_PREFIX = re.compile(r"(HK\$|HKD|MOP\$?|RMB|[¥￥$])\s*(\d[\d,]*(?:\.\d{1,2})?)(?!\d)",

@@ -307,6 +307,11 @@ class TtsEngine:
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
 
+    def close(self) -> None:
+        """Drop this application's queued sentences; the shared worker goes on."""
+        for entry in list(self._inflight.values()):
+            entry.submitted.cancel()
+
     # state
     async def probe(self) -> dict[str, Any]:
         """A real (tiny, uncached) synthesis, so a hung worker shows."""

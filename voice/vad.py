@@ -87,7 +87,9 @@ class Endpointer:
         self.quiet = 0
 
     def push(self, level_db: float) -> Optional[str]:
-        self.noise_db = level_db if self.noise_db is None else min(level_db, self.noise_db + self.noise_rise_db)
+        if self.noise_db is None:
+            self.noise_db = level_db
+        self.noise_db = min(level_db, self.noise_db + self.noise_rise_db)
         speech = level_db > threshold(self.noise_db)
         if not self.in_speech:
             self.run = self.run + 1 if speech else 0

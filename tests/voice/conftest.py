@@ -4,7 +4,6 @@ pyttsx3 + espeak-ng synthesis, and the real gateway app."""
 from __future__ import annotations
 
 import importlib.util
-import os
 import socket
 import struct
 import subprocess

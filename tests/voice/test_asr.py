@@ -59,7 +59,7 @@ async def test_free_speech_is_recognised_off_the_event_loop(ko_engine):
     assert "여보세요" in hello.text.split() and hello.language == "ko"
     assert 0.3 < hello.confidence <= 1.0
     assert father.text == "아버지"
-    assert max(gaps) < 0.25  # decoding ran in the pool: the loop kept ticking
+    assert gaps and max(gaps) < 0.25, "the event loop was blocked while decoding"
 
 
 async def test_menu_mode_picks_the_phrase_that_was_said(ko_engine):

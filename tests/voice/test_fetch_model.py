@@ -46,7 +46,7 @@ def test_an_archive_vosk_cannot_load_is_not_left_behind(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("make, words", [
-    (lambda p: p.write_bytes(b"<html>404</html>") or p.as_uri(), "not a valid zip"),
+    (lambda p: (p.write_bytes(b"<html>404</html>"), p.as_uri())[1], "not a valid zip"),
     (lambda p: fake_model_zip(p, extra={"../../evil.txt": b"x"}), "one model folder"),
     (lambda p: fake_model_zip(p, extra={"vosk-model-small-cn-0.22/../../evil": b"x"}), "unsafe path"),
 ])

@@ -138,6 +138,12 @@ def hour_long_header() -> bytes:
     return second[:40] + struct.pack("<I", 3600 * 16000 * 2) + second[44:]
 
 
+def mu_law_wav() -> bytes:
+    data = bytearray(speech_wav(0.2, "네", 0.2))
+    struct.pack_into("<HHIIHH", data, 20, 7, 1, 16000, 16000, 1, 8)  # format 7: mu-law, 8-bit
+    return bytes(data)
+
+
 def silence_wav() -> bytes:
     noise = np.random.default_rng(0).standard_normal(16000 * 3) * 0.0005  # a quiet room
     return wav_file(noise.astype(np.float32), 16000)
@@ -147,6 +153,7 @@ def silence_wav() -> bytes:
     (truncated_wav, "audio/wav", 400, "truncated"),
     (lambda: b"ID3\x04\x00\x00 an mp3 file" + bytes(2000), "audio/wav", 415, "not a WAV"),
     (lambda: b"", "audio/wav", 415, "not a WAV"),
+    (mu_law_wav, "audio/wav", 415, "16-bit PCM"),
     (lambda: speech_wav(0.2, "네", 0.2), "application/octet-stream", 415, "audio/wav"),
     (silence_wav, "audio/wav", 400, "silent"),
     (hour_long_header, "audio/wav", 413, "3600 s"),

@@ -9,7 +9,7 @@ from tests.voice.conftest import read_wav
 from voice import audio as au
 from voice import vad
 from voice.errors import TextError
-from voice.tts import VOICES, TtsEngine
+from voice.tts import TtsEngine
 
 SENTENCE = {  # 30 characters of service text in each language
     "cmn": "请带上身份证和社保卡，到街道社区服务中心办理养老金资格认证。",
