@@ -17,7 +17,7 @@ MODEL_HASH   = $(shell cat $(TRAIN_INPUTS) | sha256sum | cut -c1-16)
 MODEL        = .build/models/kaifong-$(MODEL_HASH).tar.gz
 SYS_PACKAGES := espeak-ng libespeak-ng1 chromium fonts-noto-cjk
 
-.PHONY: help setup sysdeps run test chat bench train validate model clean
+.PHONY: help setup sysdeps run test chat bench train validate model staff-add clean
 
 help: ## Show this list
 	@echo "Kaifong (街坊): offline Mandarin/Cantonese public-service assistant"
@@ -93,6 +93,9 @@ bench: setup train ## Measure accuracy, latency, speed and memory; prints a tabl
 
 model: $(VENV)/.installed ## Download the Mandarin speech model (needs internet)
 	$(PY) -m voice.fetch_model
+
+staff-add: $(VENV)/.installed ## Add a console account: make staff-add NAME=chan [ROLE=admin]
+	@$(PY) -m channels.console.staff add $(NAME) --role $(or $(ROLE),staff)
 
 clean: ## Remove trained models, run data and test output (keeps the venvs)
 	rm -rf .build .run

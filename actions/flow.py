@@ -12,6 +12,8 @@ Every user-facing word comes from the catalog or bot/texts.yml.
 """
 from __future__ import annotations
 
+import abc
+
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -276,7 +278,7 @@ def answer_age(turn: Turn, age: int) -> bool:
     return True
 
 
-class FlowAction(Action):
+class FlowAction(Action, abc.ABC):
     """Base of every action: the question on screen first, then the action's own job.
 
     Control actions (repeat, back, human …) set `control = True` and always do
@@ -284,14 +286,16 @@ class FlowAction(Action):
     """
     control = False
 
-    def name(self) -> str:  # pragma: no cover - every subclass names itself
-        raise NotImplementedError
+    @abc.abstractmethod
+    def name(self) -> str:
+        """The action's name in the domain (rasa_sdk skips this abstract base)."""
 
     def context_applies(self, turn: Turn) -> bool:
         return True
 
+    @abc.abstractmethod
     def act(self, turn: Turn) -> None:
-        raise NotImplementedError
+        """The action's own job, when the utterance was not an answer on screen."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:

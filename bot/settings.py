@@ -92,7 +92,8 @@ class Settings:
             if not low <= value <= high:
                 raise SettingsError(f"{name} must be {low}-{high}, not {value}")
         if self.console_origin and not self.console_origin.startswith(("https://", "http://")):
-            raise SettingsError(f"console_origin must be an http(s) origin, not {self.console_origin!r}")
+            raise SettingsError(f"console_origin must be an http(s) origin, "
+                                f"not {self.console_origin!r}")
 
     def _validate_voice(self) -> None:
         if not self.asr_model_cmn.strip():

@@ -11,7 +11,9 @@ from bot.catalog import load_catalog
 from bot.settings import Settings
 from channels.api.routes import setup_api_routes
 from channels.http import error_middleware
-from channels.keys import FEEDBACK, HEALTH_PROBES, PIPELINE, SETTINGS
+from channels.console.setup import setup_console
+from channels.handoff.setup import setup_handoff
+from channels.keys import FEEDBACK, HANDOFF, HEALTH_PROBES, PIPELINE, SETTINGS
 from channels.feedback import FeedbackStore
 from channels.pipeline import Pipeline
 from channels.rasa_client import RasaClient
@@ -26,6 +28,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY)
     app[SETTINGS] = settings
     app[HEALTH_PROBES] = {}
+    setup_handoff(app)   # before the pipeline, which hands turns to it
     app.cleanup_ctx.append(_assistant)
     setup_routes(app)
     return app
@@ -34,6 +37,7 @@ def create_app(settings: Settings) -> web.Application:
 def setup_routes(app: web.Application) -> None:
     setup_api_routes(app)
     setup_voice(app)
+    setup_console(app)
 
 
 async def _assistant(app: web.Application) -> AsyncIterator[None]:
@@ -44,6 +48,6 @@ async def _assistant(app: web.Application) -> AsyncIterator[None]:
         sessions = SessionStore(Pipeline.default_language_state(settings), settings.max_sessions)
         feedback = FeedbackStore(Path(settings.data_dir) / "feedback.db")
         app[FEEDBACK] = feedback
-        app[PIPELINE] = Pipeline(rasa, sessions, settings, feedback)
+        app[PIPELINE] = Pipeline(rasa, sessions, settings, feedback, handoff=app[HANDOFF])
         app[HEALTH_PROBES].update(rasa=rasa.rasa_health, actions=rasa.actions_health)
         yield

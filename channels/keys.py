@@ -7,6 +7,8 @@ from aiohttp import web
 
 from bot.settings import Settings
 from channels.feedback import FeedbackStore
+from channels.handoff.db import Database
+from channels.handoff.desk import HandoffDesk
 from channels.pipeline import Pipeline
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -14,3 +16,5 @@ PIPELINE = web.AppKey("pipeline", Pipeline)
 FEEDBACK = web.AppKey("feedback", FeedbackStore)
 # name -> coroutine returning {"ok": bool, ...}; /healthz reports each
 HEALTH_PROBES = web.AppKey("health_probes", dict[str, Callable[[], Awaitable[dict[str, Any]]]])
+DATABASE = web.AppKey("database", Database)      # the gateway's SQLite file
+HANDOFF = web.AppKey("handoff", HandoffDesk)

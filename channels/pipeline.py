@@ -5,7 +5,7 @@ Every channel (api, kiosk, wechat, hotline) goes through `Pipeline.chat`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from bot.controls import control_intent
@@ -15,6 +15,7 @@ from bot.services import intent_to_act
 from bot.settings import Settings
 from bot.texts import say
 from channels.feedback import FeedbackStore
+from channels.handoff.desk import HandoffDesk
 from channels.rasa_client import AssistantUnavailable, RasaClient
 from channels.sessions import SessionStore
 
@@ -28,15 +29,18 @@ class TurnResult:
     script: str
     signals: dict[str, Any] = field(default_factory=dict)
     unavailable: Optional[str] = None   # which part was down, when the assistant could not answer
+    handoff: Optional[dict[str, Any]] = None  # {"state": "waiting", "position": 2}: staff have it
 
 
 class Pipeline:
     def __init__(self, rasa: RasaClient, sessions: SessionStore, settings: Settings,
-                 feedback: Optional[FeedbackStore] = None) -> None:
+                 feedback: Optional[FeedbackStore] = None,
+                 handoff: Optional[HandoffDesk] = None) -> None:
         self.rasa = rasa
         self.sessions = sessions
         self.settings = settings
         self.feedback = feedback
+        self.handoff = handoff
 
     @staticmethod
     def default_language_state(settings: Settings) -> LanguageState:
@@ -67,6 +71,14 @@ class Pipeline:
         async with session.lock:
             state = session.language.observe(text)
             session.language = state
+            if self.handoff is not None:
+                # A person is waiting for staff or talking with them: the turn is theirs,
+                # not the bot's (channels/handoff/desk.py).
+                routed = await self.handoff.route(sender, text, state, channel)
+                if routed is not None:
+                    session.language = replace(state, language=routed.language,
+                                               script=routed.script)
+                    return self._result(routed.messages, session.language, handoff=routed.handoff)
             switch = parse_switch(text)
             if switch is not None:
                 key = ("switched_yue" if switch.language == "yue" else
@@ -90,13 +102,23 @@ class Pipeline:
             if self.feedback is not None:
                 await self.feedback.record(sender, channel, signals)
             log.info("turn sender=%s channel=%s text=%s", sender[:12], channel, mask(text)[:80])
-            return self._result(messages, state, signals)
+            handoff = None
+            if self.handoff is not None:
+                self.handoff.remember(sender, text, messages)
+                if isinstance(signals.get("handoff"), dict):
+                    facts = {"slow_speech": True} if session.slow else None
+                    routed = await self.handoff.start(sender, signals["handoff"], state, channel,
+                                                      facts)
+                    messages, handoff = messages + routed.messages, routed.handoff
+            return self._result(messages, state, signals, handoff=handoff)
 
     def _result(self, messages: list[dict[str, Any]], state: LanguageState,
                 signals: Optional[dict[str, Any]] = None,
-                unavailable: Optional[str] = None) -> TurnResult:
+                unavailable: Optional[str] = None,
+                handoff: Optional[dict[str, Any]] = None) -> TurnResult:
         converted = [self._convert(m, state) for m in messages]
-        return TurnResult(converted, state.language, state.script, signals or {}, unavailable)
+        return TurnResult(converted, state.language, state.script, signals or {}, unavailable,
+                          handoff)
 
     def _convert(self, message: dict[str, Any], state: LanguageState) -> dict[str, Any]:
         def conv(text: str) -> str:

@@ -45,7 +45,7 @@ class Stack:
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
-        self.token = secrets.token_urlsafe(24)  # Rasa's HTTP API token, new every start
+        self.token = secrets.token_hex(24)  # Rasa's HTTP API token, new every start
         self.procs: dict[str, subprocess.Popen] = {}
         self._logs: dict[str, Path] = {}
 

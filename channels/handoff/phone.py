@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from bot.privacy import mask
+
 _SPOKEN = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
 _SPOKEN_RUN = re.compile(r"[零〇一幺二两三四五六七八九\d]{6,}")
 _CANDIDATE = re.compile(r"(?:\+|(?<!\d)00)?\d(?:[\s\-()（）]*\d){5,18}")
+_ATTEMPT = re.compile(r"\d(?:[\s\-]*\d){4,}")   # five digits or more: meant as a number
 _SEPARATORS = re.compile(r"[\s\-()（）+]")
 
 _MAINLAND = re.compile(r"^(?:1[3-9]\d{9}|0[1-9]\d{1,2}\d{7,8})$")
@@ -46,13 +49,12 @@ def normalize_phone(raw: str) -> Optional[str]:
 
 def find_phone(text: str) -> tuple[Optional[str], bool]:
     """(a valid number in the text or None, whether the text tried to give one)."""
-    tried = False
-    for match in _CANDIDATE.finditer(_spoken_to_digits(text)):
-        tried = True
+    digits = _spoken_to_digits(text)
+    for match in _CANDIDATE.finditer(digits):
         phone = normalize_phone(match.group(0))
         if phone:
             return phone, True
-    return None, tried
+    return None, bool(_ATTEMPT.search(digits))
 
 
 def mask_phone(phone: str) -> str:
@@ -61,3 +63,14 @@ def mask_phone(phone: str) -> str:
     keep = 3 if len(national) >= 10 else 2
     hidden = "*" * max(len(national) - keep - 2, 0)
     return (prefix + " " if prefix else "") + national[:keep] + hidden + national[-2:]
+
+
+def mask_all(text: str) -> str:
+    """privacy.mask (ID, bank and mainland mobile numbers), plus any other phone
+    number this module accepts (Hong Kong, Macau, landlines)."""
+    masked = mask(text)
+
+    def hide(match: re.Match[str]) -> str:
+        phone = normalize_phone(match.group(0))
+        return mask_phone(phone) if phone else match.group(0)
+    return _CANDIDATE.sub(hide, masked)

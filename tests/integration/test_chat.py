@@ -105,7 +105,7 @@ def test_restart_and_switching_service(base_url):
 
 
 def test_two_failures_offer_a_person(base_url):
-    for first, second, offer in [("今日天氣點呀", "講個笑話聽下啦", "使唔使我幫你揾工作人員"),
+    for first, second, offer in [("今日天氣點樣呀", "講個笑話俾我聽啦", "使唔使我幫你揾工作人員"),
                                  ("今天天气怎么样", "给我讲个笑话吧", "要不要我帮您找工作人员")]:
         chat = Conversation(base_url)
         chat.say(first)

@@ -15,7 +15,7 @@ CASES = [
     ("我想搵個真人同我講", "yue", "hant", "human", None),
     ("第二个", "cmn", "hans", "choose", None),
     ("國務院常務會議研究部署養老服務體系建設", "cmn", "hant", "out_of_scope", None),
-    ("今日天氣好好呀", "yue", "hant", "out_of_scope", None),
+    ("今日天氣幾好喎", "yue", "hant", "out_of_scope", None),
     ("救命呀我阿爸跌親起唔到身", "yue", "hant", "emergency", None),
 ]
 

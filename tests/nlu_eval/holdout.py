@@ -75,6 +75,7 @@ def main() -> int:
     ap.add_argument("--model", help="skip training, use this model")
     ap.add_argument("--fresh", help="TSV of gold_intent<TAB>raw utterance to check too")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--config", default=str(ROOT / "config.yml"))
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -84,7 +85,7 @@ def main() -> int:
         write_yml(out / "train.yml", train)
         subprocess.run(
             [sys.executable.replace("python", "rasa"), "train", "nlu", "--nlu", str(out / "train.yml"),
-             "--config", str(ROOT / "config.yml"), "--out", str(out / "models"),
+             "--config", args.config, "--out", str(out / "models"),
              "--fixed-model-name", "holdout"], cwd=ROOT, check=True)
         model = str(out / "models" / "holdout.tar.gz")
     items = [(normalize(t), g) for g, ts in test.items() for t in ts]

@@ -1,6 +1,7 @@
 """The real stack (action server, Rasa with the trained model, gateway) on test
-ports, started once for the integration tests. `make test` trains the model
-first and passes it as KAIFONG_MODEL."""
+ports, started once per test session and shared by every folder that needs it
+(integration/, handoff/). `make test` trains the model first and passes it as
+KAIFONG_MODEL."""
 import os
 import sys
 from pathlib import Path

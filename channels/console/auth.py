@@ -1,0 +1,117 @@
+"""Who is asking, and may they: the console's session cookie, roles and CSRF.
+
+- The session cookie is random, HttpOnly, SameSite=Strict, scoped to /console;
+  the database keeps only its SHA-256.
+- Every state-changing request needs the session's CSRF token in the
+  X-CSRF-Token header, and must not come from another origin (Origin and
+  Sec-Fetch-Site are checked when the browser sends them). The login itself
+  needs a JSON body (a cross-site form cannot send one) and the same origin check.
+- Failed logins are counted per user name and per address; too many lock
+  the login for console_lockout_seconds.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable, Optional
+
+from aiohttp import web
+
+from channels.console import accounts
+from channels.http import json_error
+from channels.keys import DATABASE, SETTINGS
+
+COOKIE = "kf_console"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    username: str
+    role: str
+    csrf: str
+    token_hash: str
+
+    @property
+    def admin(self) -> bool:
+        return self.role == "admin"
+
+
+Handler = Callable[[web.Request, StaffUser], Awaitable[web.StreamResponse]]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+async def current_staff(request: web.Request) -> Optional[StaffUser]:
+    token = request.cookies.get(COOKIE)
+    if not token or len(token) > 200:
+        return None
+    row = await request.app[DATABASE].run(accounts.session_staff, token_hash(token), time.time())
+    return StaffUser(**row) if row else None
+
+
+def expected_origin(request: web.Request) -> str:
+    configured = request.app[SETTINGS].console_origin
+    return configured.rstrip("/") if configured else f"{request.scheme}://{request.host}"
+
+
+def same_origin(request: web.Request, require_origin: bool = False) -> bool:
+    """False for a request a browser says came from another site."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return not require_origin   # not a browser (curl, a tool): the CSRF token still applies
+    return origin == expected_origin(request)
+
+
+def csrf_ok(request: web.Request, staff: StaffUser) -> bool:
+    sent = request.headers.get(CSRF_HEADER, "")
+    return same_origin(request) and hmac.compare_digest(sent.encode(), staff.csrf.encode())
+
+
+def staff_route(role: str = "staff", page: bool = False) -> Callable[[Handler], Callable[
+        [web.Request], Awaitable[web.StreamResponse]]]:
+    """Guard a handler: logged in (401, or the login page), role (403), CSRF (403)."""
+    def wrap(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        @functools.wraps(handler)
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            staff = await current_staff(request)
+            if staff is None:
+                if page:
+                    raise web.HTTPFound("/console/login")
+                return json_error("请先登录。", 401)
+            if role == "admin" and not staff.admin:
+                return json_error("这个功能只有管理员能用。", 403)
+            if request.method not in SAFE_METHODS and not csrf_ok(request, staff):
+                return json_error("请求被拒绝：来源或安全令牌不对。", 403)
+            return await handler(request, staff)
+        return guarded
+    return wrap
+
+
+def set_session_cookie(response: web.StreamResponse, request: web.Request, token: str) -> None:
+    settings = request.app[SETTINGS]
+    response.set_cookie(COOKIE, token, max_age=int(settings.console_session_hours * 3600),
+                        path="/console", httponly=True, samesite="Strict",
+                        secure=settings.console_secure_cookie or None)
+
+
+def clear_session_cookie(response: web.StreamResponse) -> None:
+    response.del_cookie(COOKIE, path="/console")
+
+
+def throttle_keys(request: web.Request, username: str) -> tuple[str, str]:
+    return f"user:{username.strip().lower()[:64]}", f"ip:{request.remote or '?'}"

@@ -1,0 +1,73 @@
+"""The console's websockets: every change to a case pushes the queue to every
+logged-in page. Pushes are coalesced: a burst of changes sends one update."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable, Optional
+
+from aiohttp import WSCloseCode, web
+
+log = logging.getLogger("kaifong.console")
+
+QueueReader = Callable[[], Awaitable[list[dict[str, Any]]]]
+
+
+class ConsoleHub:
+    def __init__(self, read_queue: QueueReader) -> None:
+        self._read_queue = read_queue
+        self._sockets: dict[web.WebSocketResponse, str] = {}   # socket -> session token hash
+        self._changed: set[int] = set()
+        self._pusher: Optional[asyncio.Task[None]] = None
+
+    def online(self) -> bool:
+        """Is any member of staff looking at the console now?"""
+        return bool(self._sockets)
+
+    def add(self, ws: web.WebSocketResponse, session: str) -> None:
+        self._sockets[ws] = session
+
+    def remove(self, ws: web.WebSocketResponse) -> None:
+        self._sockets.pop(ws, None)
+
+    def changed(self, case_id: Optional[int]) -> None:
+        """Called by the desk (synchronously) after each change."""
+        if case_id is not None:
+            self._changed.add(case_id)
+        if self._pusher is None or self._pusher.done():
+            self._pusher = asyncio.get_running_loop().create_task(self._push())
+
+    async def snapshot(self) -> dict[str, Any]:
+        return {"type": "queue", "cases": await self._read_queue(), "changed": []}
+
+    async def _push(self) -> None:
+        while True:
+            await asyncio.sleep(0.05)   # let a burst of changes settle into one push
+            changed, self._changed = sorted(self._changed), set()
+            if self._sockets:
+                message = await self.snapshot()
+                message["changed"] = changed
+                await asyncio.gather(*(self._send(ws, message) for ws in list(self._sockets)))
+            if not self._changed:
+                return
+
+    async def _send(self, ws: web.WebSocketResponse, message: dict[str, Any]) -> None:
+        try:
+            await ws.send_json(message)
+        except (ConnectionError, RuntimeError) as exc:
+            log.info("console socket dropped: %s", exc.__class__.__name__)
+            self.remove(ws)
+
+    async def close_session(self, session: str) -> None:
+        """Logout: that session's pages stop receiving at once."""
+        for ws, owner in list(self._sockets.items()):
+            if owner == session:
+                self.remove(ws)
+                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"logged out")
+
+    async def close_all(self) -> None:
+        if self._pusher is not None:
+            self._pusher.cancel()
+        sockets, self._sockets = list(self._sockets), {}
+        for ws in sockets:
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")

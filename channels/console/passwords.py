@@ -1,0 +1,49 @@
+"""Staff passwords: argon2id hashes only (argon2-cffi's RFC 9106 profile).
+
+Hashing and verifying take tens of milliseconds of CPU on purpose: callers in
+the gateway run them in a thread, never on the event loop.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 10
+_hasher = PasswordHasher()
+
+
+def weakness(password: str) -> Optional[str]:
+    """Why a new password is refused, or None."""
+    if len(password) < MIN_LENGTH:
+        return f"密码至少要 {MIN_LENGTH} 个字符。"
+    if len(password) > 256:
+        return "密码太长了。"
+    if len(set(password)) < 4:
+        return "密码太简单了。"
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: Optional[str], password: str) -> bool:
+    """True if it matches. An unknown user is checked against a dummy hash, so
+    the answer takes as long either way (no telling which names exist)."""
+    try:
+        matched = _hasher.verify(password_hash or _dummy_hash(), password)
+        return matched and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash("not a real password, only for timing")

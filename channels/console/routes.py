@@ -1,0 +1,319 @@
+"""The staff console's pages and JSON API (see README.md in this folder).
+
+Public: the login page, POST /console/login and the page's static code.
+Everything else needs a login (401, or a redirect for the page), the admin
+routes need the admin role (403), and every POST needs the CSRF token (403).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from channels.console import accounts
+from channels.console.auth import (StaffUser, clear_session_cookie, current_staff, new_token,
+                                   same_origin, set_session_cookie, staff_route, throttle_keys,
+                                   token_hash)
+from channels.console.figures import case_figures
+from channels.console.hub import ConsoleHub
+from channels.console.passwords import hash_password, needs_rehash, verify_password, weakness
+from channels.console.views import case_detail, case_summary
+from channels.handoff import store
+from channels.handoff.desk import CaseError, HandoffDesk
+from channels.http import BadRequest, json_error, json_ok, read_json_object, text_field
+from channels.keys import DATABASE, FEEDBACK, HANDOFF, SETTINGS
+
+log = logging.getLogger("kaifong.console")
+
+CONSOLE_HUB = web.AppKey("console_hub", ConsoleHub)
+STATIC = Path(__file__).with_name("static")
+ASSETS = ("console.css", "console.js", "login.js")
+CASE_SETS = {"open": store.OPEN, "closed": ("returned", "closed", "cancelled"), "all": store.STATES}
+MAX_REPLY_CHARS = 2000
+
+
+# --- pages --------------------------------------------------------------------------
+
+async def login_page(request: web.Request) -> web.StreamResponse:
+    if await current_staff(request) is not None:
+        raise web.HTTPFound("/console")
+    return web.FileResponse(STATIC / "login.html")
+
+
+@staff_route(page=True)
+async def console_page(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    return web.FileResponse(STATIC / "index.html")
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    if name not in ASSETS:
+        raise web.HTTPNotFound()
+    return web.FileResponse(STATIC / name)
+
+
+# --- login and logout ---------------------------------------------------------------
+
+def _credentials(body: dict[str, Any]) -> tuple[str, str]:
+    username, password = body.get("username"), body.get("password")
+    if not (isinstance(username, str) and isinstance(password, str) and username and password):
+        raise BadRequest("请输入用户名和密码。")
+    if len(username) > 64 or len(password) > 256:
+        raise BadRequest("用户名或密码太长。")
+    return username, password
+
+
+async def login(request: web.Request) -> web.Response:
+    if not same_origin(request):
+        return json_error("请求被拒绝：来源不对。", 403)
+    username, password = _credentials(await read_json_object(request))
+    settings, db, now = request.app[SETTINGS], request.app[DATABASE], time.time()
+    keys = throttle_keys(request, username)
+    until = await db.run(accounts.locked_until, keys, now)
+    if until:
+        return _locked(until - now)
+    account = await db.run(accounts.get_staff, username)
+    good = await asyncio.to_thread(verify_password, account and account["password_hash"], password)
+    if not good or account is None or account["disabled"]:
+        limit, lockout = settings.console_login_max_failures, settings.console_lockout_seconds
+
+        def fail(conn: Any) -> bool:   # an office shares an address: it gets more tries
+            locked_user = accounts.record_failure(conn, keys[0], now, limit, lockout)
+            return accounts.record_failure(conn, keys[1], now, limit * 4, lockout) or locked_user
+        locked = await db.run(fail)
+        log.warning("console login failed%s", " (now locked)" if locked else "")
+        return _locked(lockout) if locked else json_error("用户名或密码不对。", 401)
+    await db.run(accounts.clear_failures, keys[0])
+    if needs_rehash(account["password_hash"]):
+        new_hash = await asyncio.to_thread(hash_password, password)
+        await db.run(lambda conn: accounts.update_staff(conn, account["username"],
+                                                        password_hash=new_hash))
+    token, csrf = new_token(), new_token()
+    await db.run(accounts.create_session, account["username"], token_hash(token), csrf, now,
+                 now + settings.console_session_hours * 3600)
+    log.info("console login: %s (%s)", account["username"], account["role"])
+    response = json_ok({"username": account["username"], "role": account["role"], "csrf": csrf})
+    set_session_cookie(response, request, token)
+    return response
+
+
+def _locked(seconds: float) -> web.Response:
+    minutes = max(1, math.ceil(seconds / 60))
+    response = json_error(f"登录失败次数太多，请 {minutes} 分钟后再试。", 429)
+    response.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
+    return response
+
+
+@staff_route()
+async def logout(request: web.Request, staff: StaffUser) -> web.Response:
+    await request.app[DATABASE].run(accounts.delete_session, staff.token_hash)
+    await request.app[CONSOLE_HUB].close_session(staff.token_hash)
+    response = json_ok({"ok": True})
+    clear_session_cookie(response)
+    return response
+
+
+@staff_route()
+async def me(request: web.Request, staff: StaffUser) -> web.Response:
+    return json_ok({"username": staff.username, "role": staff.role, "csrf": staff.csrf})
+
+
+# --- cases --------------------------------------------------------------------------
+
+def _case_id(request: web.Request) -> int:
+    raw = request.match_info["case_id"]
+    if not raw.isdigit() or len(raw) > 12:
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+def _case_error(exc: CaseError) -> web.Response:
+    return json_ok({"error": str(exc), **exc.details}, exc.status)
+
+
+async def queue_summaries(desk: HandoffDesk) -> list[dict[str, Any]]:
+    cases, places, last = await desk.cases(store.OPEN)
+    return [case_summary(c, places.get(c.id), last.get(c.id), None) for c in cases]
+
+
+@staff_route()
+async def list_cases(request: web.Request, staff: StaffUser) -> web.Response:
+    states = CASE_SETS.get(request.query.get("state", "open"))
+    if states is None:
+        raise BadRequest("state must be open, closed or all")
+    cases, places, last = await request.app[HANDOFF].cases(states)
+    return json_ok({"cases": [case_summary(c, places.get(c.id), last.get(c.id), staff)
+                              for c in cases],
+                    "staff_online": request.app[CONSOLE_HUB].online()})
+
+
+@staff_route()
+async def get_case(request: web.Request, staff: StaffUser) -> web.Response:
+    try:
+        case, place, transcript = await request.app[HANDOFF].case(_case_id(request))
+    except CaseError as exc:
+        return _case_error(exc)
+    return json_ok(case_detail(case, place, transcript, staff))
+
+
+async def _act(request: web.Request, staff: StaffUser, action: str) -> web.Response:
+    desk, case_id = request.app[HANDOFF], _case_id(request)
+    try:
+        if action == "claim":
+            await desk.claim(case_id, staff.username)
+        elif action == "handback":
+            await desk.hand_back(case_id, staff.username, staff.admin)
+        elif action == "close":
+            await desk.close(case_id, staff.username, staff.admin)
+        case, place, transcript = await desk.case(case_id)
+    except CaseError as exc:
+        return _case_error(exc)
+    return json_ok(case_detail(case, place, transcript, staff))
+
+
+@staff_route()
+async def claim_case(request: web.Request, staff: StaffUser) -> web.Response:
+    return await _act(request, staff, "claim")
+
+
+@staff_route()
+async def hand_back_case(request: web.Request, staff: StaffUser) -> web.Response:
+    return await _act(request, staff, "handback")
+
+
+@staff_route()
+async def close_case(request: web.Request, staff: StaffUser) -> web.Response:
+    return await _act(request, staff, "close")
+
+
+@staff_route()
+async def send_message(request: web.Request, staff: StaffUser) -> web.Response:
+    text = text_field(await read_json_object(request), "text", MAX_REPLY_CHARS).strip()
+    try:
+        await request.app[HANDOFF].send(_case_id(request), staff.username, text)
+    except CaseError as exc:
+        return _case_error(exc)
+    return await _act(request, staff, "show")
+
+
+# --- the live queue -----------------------------------------------------------------
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    staff = await current_staff(request)
+    if staff is None:
+        return json_error("请先登录。", 401)
+    if not same_origin(request, require_origin=True):   # no cross-site websocket hijacking
+        return json_error("请求被拒绝：来源不对。", 403)
+    hub = request.app[CONSOLE_HUB]
+    ws = web.WebSocketResponse(heartbeat=30)
+    await ws.prepare(request)
+    hub.add(ws, staff.token_hash)
+    try:
+        await ws.send_json({"type": "hello", "username": staff.username, "role": staff.role})
+        await ws.send_json(await hub.snapshot())
+        async for message in ws:   # the page only listens; anything it sends is ignored
+            if message.type == WSMsgType.ERROR:
+                break
+    finally:
+        hub.remove(ws)
+    return ws
+
+
+# --- admin: figures and accounts --------------------------------------------------------
+
+@staff_route("admin")
+async def figures(request: web.Request, staff: StaffUser) -> web.Response:
+    days = request.query.get("days", "30")
+    if not days.isdigit() or not 1 <= int(days) <= 3650:
+        raise BadRequest("days must be 1-3650")
+    now = time.time()
+    result = await request.app[DATABASE].run(case_figures, now - int(days) * 86400, now)
+    services = request.app[HANDOFF].services
+    result.update(days=int(days), staff_online=request.app[CONSOLE_HUB].online(),
+                  service_names={s: services[s].text("name", "cmn")
+                                 for s in result["by_service"] if s in services})
+    feedback = request.app.get(FEEDBACK)   # 好差评, stored by channels/feedback.py
+    result["ratings"] = await asyncio.to_thread(feedback.figures) if feedback else None
+    return json_ok(result)
+
+
+@staff_route("admin")
+async def list_staff(request: web.Request, staff: StaffUser) -> web.Response:
+    return json_ok({"staff": await request.app[DATABASE].run(accounts.list_staff)})
+
+
+def _new_password(body: dict[str, Any]) -> str:
+    password = body.get("password")
+    if not isinstance(password, str):
+        raise BadRequest("请输入密码。")
+    problem = weakness(password)
+    if problem:
+        raise BadRequest(problem)
+    return password
+
+
+@staff_route("admin")
+async def add_staff(request: web.Request, staff: StaffUser) -> web.Response:
+    body = await read_json_object(request)
+    username, role = body.get("username"), body.get("role", "staff")
+    if not isinstance(username, str) or not isinstance(role, str):
+        raise BadRequest("请输入用户名和角色。")
+    password_hash = await asyncio.to_thread(hash_password, _new_password(body))
+    try:
+        await request.app[DATABASE].run(accounts.add_staff, username, password_hash, role,
+                                        time.time())
+    except accounts.AccountError as exc:
+        raise BadRequest(str(exc)) from None
+    log.info("staff account %s (%s) added by %s", username.strip().lower(), role, staff.username)
+    return json_ok({"staff": await request.app[DATABASE].run(accounts.list_staff)}, 201)
+
+
+@staff_route("admin")
+async def change_staff(request: web.Request, staff: StaffUser) -> web.Response:
+    username = request.match_info["username"].lower()
+    body = await read_json_object(request)
+    changes: dict[str, Any] = {}
+    if "role" in body:
+        changes["role"] = body["role"]
+    if "disabled" in body:
+        if not isinstance(body["disabled"], bool):
+            raise BadRequest("disabled must be true or false")
+        changes["disabled"] = body["disabled"]
+    if "password" in body:
+        changes["password_hash"] = await asyncio.to_thread(hash_password, _new_password(body))
+    if not changes:
+        raise BadRequest("nothing to change: role, disabled or password")
+    try:
+        await request.app[DATABASE].run(
+            lambda conn: accounts.update_staff(conn, username, **changes))
+    except accounts.AccountError as exc:
+        raise BadRequest(str(exc)) from None
+    log.info("staff account %s changed (%s) by %s", username, ", ".join(sorted(changes)),
+             staff.username)
+    return json_ok({"staff": await request.app[DATABASE].run(accounts.list_staff)})
+
+
+def add_console_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/console", console_page)
+    r.add_get("/console/login", login_page)
+    r.add_post("/console/login", login)
+    r.add_post("/console/logout", logout)
+    r.add_get("/console/static/{name}", static_file)
+    r.add_get("/console/ws", websocket)
+    r.add_get("/console/api/me", me)
+    r.add_get("/console/api/cases", list_cases)
+    r.add_get("/console/api/cases/{case_id}", get_case)
+    r.add_post("/console/api/cases/{case_id}/claim", claim_case)
+    r.add_post("/console/api/cases/{case_id}/messages", send_message)
+    r.add_post("/console/api/cases/{case_id}/handback", hand_back_case)
+    r.add_post("/console/api/cases/{case_id}/close", close_case)
+    r.add_get("/console/api/figures", figures)
+    r.add_get("/console/api/staff", list_staff)
+    r.add_post("/console/api/staff", add_staff)
+    r.add_post("/console/api/staff/{username}", change_staff)

@@ -1,0 +1,51 @@
+"""Wire the staff console into the gateway: routes, the websocket hub (told of
+every case change by the handoff desk), and safe headers on every console page."""
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from channels.console import accounts
+from channels.console.hub import ConsoleHub
+from channels.console.routes import CONSOLE_HUB, add_console_routes, queue_summaries
+from channels.keys import DATABASE, HANDOFF
+
+# Everything the page needs comes from the gateway itself: it works offline.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+def setup_console(app: web.Application) -> None:
+    """Register after setup_handoff: the console needs the database and the desk."""
+    add_console_routes(app)
+    app.cleanup_ctx.append(_hub)
+    app.on_shutdown.append(_close_sockets)
+    app.on_response_prepare.append(_security_headers)
+
+
+async def _hub(app: web.Application) -> AsyncIterator[None]:
+    await app[DATABASE].apply(accounts.SCHEMA)
+    desk = app[HANDOFF]
+    hub = ConsoleHub(lambda: queue_summaries(desk))
+    desk.subscribe(hub.changed)
+    desk.staff_online = hub.online
+    app[CONSOLE_HUB] = hub
+    try:
+        yield
+    finally:
+        await hub.close_all()
+
+
+async def _close_sockets(app: web.Application) -> None:
+    if CONSOLE_HUB in app:
+        await app[CONSOLE_HUB].close_all()
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if request.path == "/console" or request.path.startswith("/console/"):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Cache-Control", "no-store")

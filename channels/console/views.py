@@ -1,0 +1,39 @@
+"""Cases as the console shows them (JSON). Personal numbers stay masked; the
+callback number is shown in full only to the member of staff who claimed the case."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from channels.console.auth import StaffUser
+from channels.handoff.phone import mask_all, mask_phone
+from channels.handoff.store import Case
+
+
+def case_summary(case: Case, position: Optional[int], last_words: Optional[str],
+                 viewer: Optional[StaffUser]) -> dict[str, Any]:
+    """One line of the queue; `viewer` None (the pushed queue) reveals nothing."""
+    reveal = (viewer is not None and case.staff == viewer.username
+              and case.state in ("with_staff", "callback"))
+    phone = case.callback_phone
+    return {
+        "id": case.id, "state": case.state, "kind": case.kind, "urgent": case.urgent,
+        "reason": case.reason, "service": case.service,
+        "service_name": case.facts.get("service_name"),
+        "language": case.language, "script": case.script, "channel": case.channel,
+        "sender": mask_all(case.sender), "staff": case.staff, "position": position,
+        "waiting_since": case.waiting_since, "claimed_at": case.claimed_at,
+        "ended_at": case.ended_at,
+        "callback": (phone if reveal else mask_phone(phone)) if phone else None,
+        "callback_full": bool(phone and reveal),
+        "last_words": last_words,
+    }
+
+
+def case_detail(case: Case, position: Optional[int], transcript: list[dict[str, Any]],
+                viewer: StaffUser) -> dict[str, Any]:
+    last = next((m["text"] for m in reversed(transcript) if m["author"] == "user"), None)
+    body = case_summary(case, position, last, viewer)
+    body["facts"] = case.facts
+    body["transcript"] = transcript
+    body["mine"] = case.staff == viewer.username
+    return body

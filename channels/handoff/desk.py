@@ -1,0 +1,396 @@
+"""The handoff desk: where a conversation waits for a person, and where staff
+take it, answer it, and give it back to the bot.
+
+Routing is done in the gateway (not by pausing Rasa): while a person has a live
+case (`waiting` or `with_staff`), `Pipeline.chat` gives every message to
+`HandoffDesk.route` and Rasa never sees it. The bot's dialogue state is
+untouched, so after the hand-back the conversation simply carries on.
+
+Staff replies and notices go to a persistent outbox; clients collect them with
+`GET /api/chat/{sender}/messages` (long-poll), see `poll`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional
+
+from bot.catalog import Service
+from bot.controls import control_intent
+from bot.language import LanguageState, detect_language, detect_script
+from bot.language import to_script, to_simplified
+from bot.settings import Settings
+from bot.texts import say
+from channels.handoff import notices, store
+from channels.handoff.db import Database
+from channels.handoff.hours import StaffHours
+from channels.handoff.phone import find_phone, mask_all
+from channels.handoff.recent import RecentTurns
+from channels.handoff.store import Case
+from channels.handoff.words import about_a_phone, is_cancel, wants_callback
+
+log = logging.getLogger("kaifong.handoff")
+
+REASONS = ("asked", "not_understood", "emergency")
+CALLBACK_OFFER_SECONDS = 30 * 60   # outside staff hours, a number given this soon becomes a task
+
+
+@dataclass
+class Routed:
+    """The desk's answer to one turn: messages (Simplified) and the handoff state."""
+    messages: list[dict[str, Any]]
+    handoff: Optional[dict[str, Any]]
+    language: str
+    script: str
+
+
+class CaseError(Exception):
+    """A staff action that cannot be done; `status` is the HTTP status to answer."""
+    status = 409
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class CaseNotFound(CaseError):
+    status = 404
+
+
+class CaseTaken(CaseError):
+    status = 409
+
+
+class NotYourCase(CaseError):
+    status = 403
+
+
+def _handoff_state(state: str, position: Optional[int] = None) -> dict[str, Any]:
+    return {"state": state, "position": position}
+
+
+class HandoffDesk:
+    def __init__(self, db: Database, settings: Settings, hours: StaffHours,
+                 services: Mapping[str, Service], clock: Callable[[], float] = time.time) -> None:
+        self.db = db
+        self.settings = settings
+        self.hours = hours
+        self.services = services
+        self.clock = clock
+        self.recent = RecentTurns(settings.handoff_recent_turns, settings.max_sessions, clock)
+        self.staff_online: Callable[[], bool] = lambda: False   # the console replaces it
+        self._listeners: list[Callable[[Optional[int]], None]] = []
+        self._waiters: dict[str, set[asyncio.Event]] = {}
+        # off hours, callback offered: sender -> (when, service, reason)
+        self._offers: OrderedDict[str, tuple[float, Optional[str], str]] = OrderedDict()
+        self._asked_number: set[str] = set()
+        self._closing = False
+
+    # --- the person's side ---------------------------------------------------
+
+    def remember(self, sender: str, text: str, bot_messages: list[dict[str, Any]]) -> None:
+        """A turn the bot answered, kept (masked) for a case that may follow."""
+        self.recent.add(sender, text, bot_messages)
+
+    async def route(self, sender: str, text: str, state: LanguageState,
+                    channel: str) -> Optional[Routed]:
+        """Take the turn if it belongs to the queue; None lets the bot answer it."""
+        case = await self.db.run(store.live_case, sender)
+        if case is not None:
+            return await self._case_turn(case, text, state)
+        if self._offered(sender):
+            routed = await self._callback_turn(sender, text, state, channel)
+            if routed is not None:
+                return routed
+        return None   # the bot answers (「0」 too: bot/controls.py makes it a handoff)
+
+    async def start(self, sender: str, signal: Mapping[str, Any], state: LanguageState,
+                    channel: str, facts: Optional[Mapping[str, Any]] = None) -> Routed:
+        """The dialogue asked for a person: queue a case (or, off hours, offer a callback)."""
+        reason = signal.get("reason") if signal.get("reason") in REASONS else "asked"
+        service = signal.get("service") if signal.get("service") in self.services else None
+        language, script = state.language, state.script
+        now = self.clock()
+        if not self.hours.is_open(now):
+            self._offer_callback(sender, service, reason)
+            return Routed(notices.off_hours(language, self.hours),
+                          _handoff_state("off_hours"), language, script)
+        case = await self.db.run(lambda conn: store.open_case(
+            conn, sender=sender, channel=channel, language=language, script=script,
+            service=service, reason=reason, urgent=reason == "emergency",
+            facts=self._facts(service, signal, facts), turns=self.recent.take(sender), now=now))
+        place = await self.db.run(store.position, case.id)
+        log.info("case %s queued: reason=%s service=%s channel=%s place=%s",
+                 case.id, reason, service, channel, place)
+        self._publish(case.id)
+        return Routed(notices.waiting(language, place or 1, case.urgent, self.staff_online()),
+                      _handoff_state("waiting", place), language, script)
+
+    async def _case_turn(self, case: Case, text: str, state: LanguageState) -> Routed:
+        language, script = self._language_for(case, text, state)
+        masked = mask_all(text)
+        now = self.clock()
+        if case.state == "waiting" and is_cancel(text):
+            return await self._cancel(case, masked, language, script)
+        phone, tried = (None, False)
+        if case.state == "waiting" and (about_a_phone(text) or case.sender in self._asked_number):
+            phone, tried = find_phone(text)
+        control = control_intent(text)
+        emergency = control is not None and control[0] == "emergency"
+
+        def record(conn: Any) -> Optional[int]:
+            store.add_message(conn, case.id, "user", masked, now)
+            store.update_language(conn, case.id, language, script)
+            if phone:
+                store.set_callback(conn, case.id, phone)
+            if emergency:
+                store.mark_urgent(conn, case.id)
+            return store.position(conn, case.id)
+
+        place = await self.db.run(record)
+        self._publish(case.id)
+        if emergency:   # safety first, even while a person is on the way: call 120 now
+            log.info("case %s marked urgent", case.id)
+            messages = [{"text": say("emergency", language)}]
+            if case.state == "waiting":
+                messages.append({"text": notices.place(language, place or 1)})
+            return Routed(messages, _handoff_state(case.state, place), language, script)
+        if case.state == "with_staff":   # staff answer through the outbox
+            return Routed([], _handoff_state("with_staff"), language, script)
+        lead = ""
+        if phone:
+            self._asked_number.discard(case.sender)
+            lead = notices.callback_saved(language, phone)
+        elif wants_callback(text):
+            self._asked_number.add(case.sender)
+            lead = say("handoff_callback_ask", language)
+        elif tried and case.sender in self._asked_number:
+            lead = say("handoff_phone_invalid", language)
+        return Routed(notices.still_waiting(language, place or 1, lead),
+                      _handoff_state("waiting", place), language, script)
+
+    async def _cancel(self, case: Case, masked: str, language: str, script: str) -> Routed:
+        # A number already left stays a callback task: the person asked to be rung.
+        target = "callback" if case.callback_phone else "cancelled"
+
+        def cancel(conn: Any) -> bool:
+            store.add_message(conn, case.id, "user", masked, self.clock())
+            store.add_message(conn, case.id, "system", "（用户不等了，回到机器人）", self.clock())
+            return store.move(conn, case.id, ("waiting",), target, self.clock(),
+                              ended=target == "cancelled")
+
+        if not await self.db.run(cancel):   # claimed a moment ago: the person is with staff now
+            fresh = await self.db.run(store.get_case, case.id)
+            return await self._case_turn(fresh, masked, LanguageState(language, script))
+        self._asked_number.discard(case.sender)
+        self._publish(case.id)
+        log.info("case %s left by the person (%s)", case.id, target)
+        return Routed([{"text": say("handoff_cancelled", language)}], None, language, script)
+
+    async def _callback_turn(self, sender: str, text: str, state: LanguageState,
+                             channel: str) -> Optional[Routed]:
+        """Outside staff hours, right after the offer: a number becomes a callback task."""
+        phone, tried = find_phone(text)
+        language, script = state.language, state.script
+        if phone:
+            _, service, reason = self._offers.pop(sender)
+            self.recent.add(sender, text)
+            case = await self.db.run(lambda conn: store.open_callback(
+                conn, sender=sender, channel=channel, language=language, script=script,
+                service=service, reason=reason, phone=phone,
+                facts=self._facts(service, {}, None), turns=self.recent.take(sender),
+                now=self.clock()))
+            log.info("callback task %s created (channel=%s)", case.id, channel)
+            self._publish(case.id)
+            return Routed([{"text": notices.callback_saved(language, phone)}],
+                          _handoff_state("callback"), language, script)
+        if wants_callback(text):
+            return Routed([{"text": say("handoff_callback_ask", language)}],
+                          _handoff_state("off_hours"), language, script)
+        if tried:
+            return Routed([{"text": say("handoff_phone_invalid", language)}],
+                          _handoff_state("off_hours"), language, script)
+        return None
+
+    def _offer_callback(self, sender: str, service: Optional[str], reason: str) -> None:
+        self._offers[sender] = (self.clock(), service, reason)
+        self._offers.move_to_end(sender)
+        while len(self._offers) > self.settings.max_sessions:
+            self._offers.popitem(last=False)
+
+    def _offered(self, sender: str) -> bool:
+        offer = self._offers.get(sender)
+        if offer is None:
+            return False
+        if self.clock() - offer[0] > CALLBACK_OFFER_SECONDS:
+            del self._offers[sender]
+            return False
+        return True
+
+    def _language_for(self, case: Case, text: str, state: LanguageState) -> tuple[str, str]:
+        """The session's language if this turn (or an explicit choice) told it, else the
+        case's: after a gateway restart the session is new but the case remembers."""
+        told_language = state.language_locked or detect_language(text) is not None
+        told_script = state.script_locked or detect_script(text) is not None
+        return (state.language if told_language else case.language,
+                state.script if told_script else case.script)
+
+    def _facts(self, service: Optional[str], signal: Mapping[str, Any],
+               extra: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+        facts: dict[str, Any] = {}
+        if service:
+            facts["service_name"] = self.services[service].text("name", "cmn")
+        for source in (extra or {}, signal.get("facts") or {}):
+            for key, value in source.items():
+                facts[str(key)] = mask_all(value) if isinstance(value, str) else value
+        return facts
+
+    async def state_of(self, sender: str) -> Optional[dict[str, Any]]:
+        """{"state": "waiting", "position": N} / {"state": "with_staff", ...} / None."""
+        def read(conn: Any) -> Optional[dict[str, Any]]:
+            case = store.live_case(conn, sender)
+            if case is None:
+                return None
+            return _handoff_state(case.state, store.position(conn, case.id))
+        return await self.db.run(read)
+
+    async def poll(self, sender: str, after: Optional[int], timeout: float) -> dict[str, Any]:
+        """Messages from staff for `sender`; waits up to `timeout` s for the first one."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(timeout, 0.0)
+        event = asyncio.Event()
+        self._waiters.setdefault(sender, set()).add(event)
+        try:
+            while True:
+                event.clear()   # before reading: a message stored after this wakes us
+                rows = await self.db.run(store.fetch_outbox, sender, after, self.clock())
+                remaining = deadline - loop.time()
+                if rows or remaining <= 0 or self._closing:
+                    break
+                try:
+                    await asyncio.wait_for(event.wait(), remaining)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            waiters = self._waiters.get(sender, set())
+            waiters.discard(event)
+            if not waiters:
+                self._waiters.pop(sender, None)
+        messages = [{"id": r["id"], "from": r["author"], "text": r["text"]} for r in rows]
+        last_id = messages[-1]["id"] if messages else after
+        return {"messages": messages, "last_id": last_id, "handoff": await self.state_of(sender)}
+
+    # --- the staff's side ----------------------------------------------------
+
+    async def cases(self, states: tuple[str, ...] = store.OPEN
+                    ) -> tuple[list[Case], dict[int, int], dict[int, str]]:
+        """Cases in those states, their places in the queue and last words (masked)."""
+        def read(conn: Any) -> tuple[list[Case], dict[int, int], dict[int, str]]:
+            cases = store.list_cases(conn, states)
+            last = store.last_user_messages(conn, [c.id for c in cases])
+            return cases, store.positions(conn), last
+        return await self.db.run(read)
+
+    async def case(self, case_id: int) -> tuple[Case, Optional[int], list[dict[str, Any]]]:
+        def read(conn: Any) -> tuple[Optional[Case], Optional[int], list[dict[str, Any]]]:
+            return store.get_case(conn, case_id), store.position(conn, case_id), \
+                store.transcript(conn, case_id)
+        case, place, transcript = await self.db.run(read)
+        if case is None:
+            raise CaseNotFound("没有这个案件。")
+        return case, place, transcript
+
+    async def claim(self, case_id: int, staff: str) -> Case:
+        def take(conn: Any) -> tuple[bool, Optional[Case]]:
+            won = store.claim(conn, case_id, staff, self.clock())
+            if won:
+                store.add_message(conn, case_id, "system", f"（{staff} 接手）", self.clock(), staff)
+            return won, store.get_case(conn, case_id)
+        won, case = await self.db.run(take)
+        if case is None:
+            raise CaseNotFound("没有这个案件。")
+        if not won:
+            if case.staff:
+                raise CaseTaken(f"这个案件已经由 {case.staff} 接手了。", staff=case.staff)
+            raise CaseTaken("这个案件已经结束了。", staff=None)
+        log.info("case %s claimed by %s", case_id, staff)
+        if case.state == "with_staff":
+            await self._tell(case, "assistant", say("handoff_joined", case.language))
+        self._publish(case_id)
+        return case
+
+    async def send(self, case_id: int, staff: str, text: str) -> int:
+        """A staff reply, typed in Simplified or Traditional, delivered in the person's script."""
+        case = await self._own(case_id, staff, ("with_staff",), admin=False)
+        await self.db.run(store.add_message, case.id, "staff", text, self.clock(), staff)
+        message_id = await self._tell(case, "staff", text)
+        self._publish(case_id)
+        return message_id
+
+    async def hand_back(self, case_id: int, staff: str, admin: bool = False) -> Case:
+        case = await self._own(case_id, staff, ("with_staff",), admin)
+        await self._end(case, ("with_staff",), "returned", f"（{staff} 交回机器人）", staff)
+        await self._tell(case, "assistant", say("handoff_back", case.language))
+        log.info("case %s handed back to the bot by %s", case_id, staff)
+        return case
+
+    async def close(self, case_id: int, staff: str, admin: bool = False) -> Case:
+        case, _, _ = await self.case(case_id)
+        if case.staff is not None or case.state not in store.CLAIMABLE:
+            # unclaimed cases may be closed by anyone (spam, a duplicate); others by their owner
+            case = await self._own(case_id, staff, ("with_staff", "callback"), admin)
+        await self._end(case, (case.state,), "closed", f"（{staff} 结束了案件）", staff)
+        if case.state in store.LIVE:
+            await self._tell(case, "assistant", say("handoff_closed", case.language))
+        log.info("case %s closed by %s", case_id, staff)
+        return case
+
+    async def _own(self, case_id: int, staff: str, states: tuple[str, ...], admin: bool) -> Case:
+        case, _, _ = await self.case(case_id)
+        if case.staff is None and case.state in store.CLAIMABLE:
+            raise NotYourCase("请先接手这个案件。", staff=None)
+        if case.staff != staff and not admin:
+            raise NotYourCase(f"这个案件由 {case.staff} 负责。", staff=case.staff)
+        if case.state not in states:
+            raise CaseError("这个案件现在不能这样做。", state=case.state)
+        return case
+
+    async def _end(self, case: Case, states: tuple[str, ...], target: str, note: str,
+                   staff: str) -> None:
+        def end(conn: Any) -> bool:
+            moved = store.move(conn, case.id, states, target, self.clock())
+            if moved:
+                store.add_message(conn, case.id, "system", note, self.clock(), staff)
+            return moved
+        if not await self.db.run(end):
+            raise CaseError("这个案件刚刚有了变化，请刷新。")
+        self._publish(case.id)
+
+    async def _tell(self, case: Case, author: str, text: str) -> int:
+        """Into the person's outbox, in their language's script; wakes their long-poll."""
+        converted = to_script(to_simplified(text), case.language, case.script,
+                              self.settings.hant_cmn)
+        message_id = await self.db.run(store.enqueue, case.sender, case.id, author, converted,
+                                       self.clock())
+        for event in self._waiters.get(case.sender, ()):
+            event.set()
+        return message_id
+
+    # --- change notices (the console's live queue) ------------------------------
+
+    def subscribe(self, listener: Callable[[Optional[int]], None]) -> None:
+        self._listeners.append(listener)
+
+    def _publish(self, case_id: Optional[int]) -> None:
+        for listener in self._listeners:
+            listener(case_id)
+
+    def shutdown(self) -> None:
+        """Release every waiting long-poll so the server can stop at once."""
+        self._closing = True
+        for waiters in self._waiters.values():
+            for event in waiters:
+                event.set()

@@ -1,0 +1,162 @@
+"""The gateway with a fake Rasa (the webhook and signals the real one sends), staff
+accounts, and logged-in console clients. The real stack is in tests/conftest.py."""
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any, Optional
+
+import pytest
+from aiohttp import web
+
+from bot.settings import Settings, load_settings
+from bot.texts import say
+from channels.app import create_app
+from channels.console import accounts
+from channels.console.passwords import hash_password
+from channels.handoff import store
+from channels.handoff.db import connect, in_transaction
+from channels.handoff.setup import database_path
+
+PASSWORD = "correct horse battery"
+
+
+class FakeRasa:
+    """Answers like Rasa with our actions: a handoff signal when asked for a person."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.url = ""
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.received.append(body)
+        text, language = body["message"], (body.get("metadata") or {}).get("language", "cmn")
+        if text == "/emergency":
+            return web.json_response([{"text": say("emergency", language)},
+                                      self._signal("emergency", None)])
+        if text == "/human" or any(w in text for w in ("真人", "工作人员", "人工")):
+            return web.json_response([{"text": say("handoff", language, hotline="12345")},
+                                      self._signal("asked", "senior_card")])
+        if "乱码" in text:
+            return web.json_response([{"text": say("fallback", language)},
+                                      self._signal("not_understood", None)])
+        return web.json_response([{"text": f"机器人回答：{text}"}])
+
+    @staticmethod
+    def _signal(reason: str, service: Optional[str]) -> dict[str, Any]:
+        return {"custom": {"kaifong": {"handoff": {"reason": reason, "service": service}}}}
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/webhooks/kaifong/webhook", self.webhook)
+        return app
+
+
+@pytest.fixture
+async def fake_rasa(aiohttp_server) -> FakeRasa:
+    fake = FakeRasa()
+    server = await aiohttp_server(fake.app())
+    fake.url = str(server.make_url("")).rstrip("/")
+    return fake
+
+
+@pytest.fixture
+def make_settings(tmp_path, fake_rasa):
+    def make(**overrides: Any) -> Settings:
+        return load_settings(env={}, rasa_url=fake_rasa.url, action_url=fake_rasa.url,
+                             rasa_timeout=5, data_dir=str(tmp_path), **overrides)
+    return make
+
+
+@pytest.fixture
+def settings(make_settings) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+async def client(aiohttp_client, settings):
+    return await aiohttp_client(create_app(settings))
+
+
+@functools.lru_cache(maxsize=None)
+def _hash(password: str) -> str:   # argon2 is slow on purpose: hash each test password once
+    return hash_password(password)
+
+
+def add_staff(settings: Settings, username: str, role: str = "staff",
+              password: str = PASSWORD) -> None:
+    conn = connect(database_path(settings), [store.SCHEMA, accounts.SCHEMA])
+    try:
+        in_transaction(conn, accounts.add_staff, username, _hash(password), role, time.time())
+    finally:
+        conn.close()
+
+
+def origin(client) -> str:
+    return f"http://{client.host}:{client.port}"
+
+
+class StaffClient:
+    """One member of staff in their own browser (own cookie jar)."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.csrf = ""
+
+    async def login(self, username: str, password: str = PASSWORD) -> "StaffClient":
+        resp = await self.client.post("/console/login", json={"username": username,
+                                                              "password": password},
+                                      headers={"Origin": origin(self.client)})
+        assert resp.status == 200, await resp.text()
+        self.csrf = (await resp.json())["csrf"]
+        return self
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        resp = await self.client.get(path)
+        return resp.status, await resp.json()
+
+    async def post(self, path: str, body: Optional[dict[str, Any]] = None) -> tuple[int, Any]:
+        resp = await self.client.post(path, json=body or {}, headers={
+            "Origin": origin(self.client), "X-CSRF-Token": self.csrf})
+        return resp.status, await resp.json()
+
+    async def cases(self, state: str = "open") -> list[dict[str, Any]]:
+        status, body = await self.get(f"/console/api/cases?state={state}")
+        assert status == 200, body
+        return body["cases"]
+
+    async def case_of(self, sender: str) -> dict[str, Any]:
+        for case in await self.cases("all"):
+            if case["sender"] == sender:
+                status, body = await self.get(f"/console/api/cases/{case['id']}")
+                assert status == 200
+                return body
+        raise AssertionError(f"no case for {sender}")
+
+
+@pytest.fixture
+async def staff_login(aiohttp_client, client, settings):
+    """staff_login(name, role) -> a logged-in StaffClient with its own cookies."""
+    async def login(username: str, role: str = "staff") -> StaffClient:
+        add_staff(settings, username, role)
+        return await StaffClient(await aiohttp_client(client.server)).login(username)
+    return login
+
+
+async def chat(client, sender: str, text: str) -> dict[str, Any]:
+    resp = await client.post("/api/chat", json={"sender": sender, "text": text})
+    assert resp.status == 200, await resp.text()
+    return await resp.json()
+
+
+async def poll(client, sender: str, after: Optional[int] = None,
+               timeout: float = 0) -> dict[str, Any]:
+    query = f"?timeout={timeout}" + (f"&after={after}" if after is not None else "")
+    resp = await client.get(f"/api/chat/{sender}/messages{query}")
+    assert resp.status == 200, await resp.text()
+    return await resp.json()
+
+
+def texts(body: dict[str, Any]) -> str:
+    return "\n".join(m["text"] for m in body["messages"])

@@ -1,0 +1,127 @@
+"""On the real stack (Rasa, actions, gateway) and in a real browser (Debian's
+chromium driven by Playwright): a Cantonese Traditional user asks for a person,
+staff log in, claim, reply in Simplified, hand back, and close."""
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from channels.stack import ROOT
+from tests.handoff.conftest import PASSWORD
+from tests.integration.helpers import Conversation, assert_traditional, get
+
+pytestmark = pytest.mark.stack
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+STAFF_TEXT = "您好，我是工作人员，请问有什么可以帮您？"   # typed in Simplified
+
+
+@pytest.fixture(scope="module")
+def staff_account(stack) -> str:
+    """An account made the way an operator does (the staff CLI behind make staff-add)."""
+    db = stack.config.run_dir / "kaifong.sqlite3"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    subprocess.run([sys.executable, "-m", "channels.console.staff", "--db", str(db), "add",
+                    "chan", "--role", "admin"], input=PASSWORD + "\n", text=True, check=True,
+                   cwd=ROOT, env=env, capture_output=True)
+    return "chan"
+
+
+def messages_for(base_url: str, sender: str, after: int = 0) -> dict:
+    url = f"{base_url}/api/chat/{sender}/messages?after={after}&timeout=15"
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def test_a_person_asking_for_a_human_waits_with_a_place_and_the_list_needs_a_login(base_url):
+    user = Conversation(base_url)
+    body = user.say("我想搵個真人同我講")
+    assert body["handoff"]["state"] == "waiting"
+    assert isinstance(body["handoff"]["position"], int) and body["handoff"]["position"] >= 1
+    assert "工作人員" in user.text and f"你排第{body['handoff']['position']}位" in user.text
+    assert_traditional(user.text)
+    status, body = get(base_url + "/console/api/cases")
+    assert status == 401 and "cases" not in body
+
+
+def case_id_of(page, base_url: str, sender: str) -> int:
+    cases = page.request.get(base_url + "/console/api/cases").json()["cases"]
+    return next(c["id"] for c in cases if c["sender"] == sender)
+
+
+def test_staff_take_a_cantonese_case_in_the_browser(base_url, staff_account):
+    user = Conversation(base_url)
+    body = user.say("我想搵個真人同我講")
+    assert (body["language"], body["script"]) == ("yue", "hant")
+    assert body["handoff"]["state"] == "waiting"
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(20000)
+            page.on("dialog", lambda dialog: dialog.accept())     # 「确定结束这个案件吗？」
+            page.goto(base_url + "/console")
+            expect(page).to_have_url(re.compile(r"/console/login$"))
+            page.fill("#username", staff_account)
+            page.fill("#password", PASSWORD)
+            page.click("#login-button")
+            page.wait_for_url(base_url + "/console")
+
+            # the case is in the live queue, with its summary and transcript
+            case_id = case_id_of(page, base_url, user.sender)
+            item = page.locator(f'li.case[data-id="{case_id}"]')
+            expect(item).to_contain_text("粤语·繁体")
+            item.click()
+            expect(page.locator("#case-title")).to_contain_text(f"案件 {case_id}")
+            expect(page.locator("#transcript")).to_contain_text("我想搵個真人同我講")
+
+            # claim, reply in Simplified: the user reads Traditional Cantonese script
+            page.click("#claim")
+            expect(page.locator("#reply-form")).to_be_visible()
+            page.fill("#reply", STAFF_TEXT)
+            page.click("#send")
+            expect(page.locator("#transcript")).to_contain_text(STAFF_TEXT)
+            got = messages_for(base_url, user.sender)
+            while got["messages"][-1]["from"] != "staff":
+                got = messages_for(base_url, user.sender, got["last_id"])
+            assert got["messages"][-1]["text"] == "您好，我是工作人員，請問有什麼可以幫您？"
+            assert_traditional(got["messages"][-1]["text"])
+            assert got["handoff"]["state"] == "with_staff"
+
+            # the user's answer reaches the console, not the bot
+            body = user.say("我想問下長者卡要帶咩")
+            assert body["messages"] == [] and body["handoff"]["state"] == "with_staff"
+            expect(page.locator("#transcript")).to_contain_text("我想問下長者卡要帶咩")
+
+            # hand back: the bot greets and answers again
+            page.click("#handback")
+            expect(page.locator("#notice")).to_contain_text("交回机器人")
+            got = messages_for(base_url, user.sender, got["last_id"])
+            assert got["messages"][-1]["text"] == "你好，我係街坊助手。仲有咩事？"
+            body = user.say("長者卡點樣辦")
+            assert body["handoff"] is None and body["messages"]
+
+            # a second request, closed by staff
+            assert user.say("我想搵個真人同我講")["handoff"]["state"] == "waiting"
+            second = case_id_of(page, base_url, user.sender)
+            page.locator(f'li.case[data-id="{second}"]').click()
+            page.click("#claim")
+            expect(page.locator("#close")).to_be_visible()
+            page.click("#close")
+            expect(page.locator("#notice")).to_contain_text("案件已结束")
+            got = messages_for(base_url, user.sender, got["last_id"])
+            assert got["messages"][-1]["text"] == "工作人員已經結束咗對話，多謝你！"
+            expect(page.locator(f'li.case[data-id="{second}"]')).to_have_count(0)
+
+            page.click("#logout")
+            page.wait_for_url(re.compile(r"/console/login$"))
+        finally:
+            browser.close()
