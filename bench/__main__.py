@@ -72,6 +72,9 @@ def bench_language() -> list[Row]:
 async def _conversation(session: aiohttp.ClientSession, url: str, latencies: list[float],
                         think: tuple[float, float], rng: random.Random) -> None:
     sender = "bench-" + uuid.uuid4().hex[:10]
+    if think[1]:
+        # People do not all press 「发送」 in the same millisecond: start within one pause.
+        await asyncio.sleep(rng.uniform(0, think[1]))
     for text in CONVERSATION:
         start = time.perf_counter()
         async with session.post(url, json={"sender": sender, "text": text}) as resp:
@@ -125,7 +128,7 @@ def bench_stack(model: Path) -> list[Row]:
         paced = asyncio.run(_load(url, 20, 2, (1.0, 3.0)))
         rows.append(("/api/chat 20 concurrent conversations",
                      f"p50 {paced['p50']:.0f} ms, p95 {paced['p95']:.0f} ms "
-                     f"({paced['turns']} turns, each user pausing 1-3 s between turns)"))
+                     f"({paced['turns']} turns; each user starts within 3 s and pauses 1-3 s between turns)"))
         burst = asyncio.run(_load(url, 20, 1, (0, 0)))
         rows.append(("/api/chat 20 at once, no pauses (saturation)",
                      f"p50 {burst['p50']:.0f} ms, p95 {burst['p95']:.0f} ms, {burst['rate']:.0f} turns/s"))
