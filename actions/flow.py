@@ -213,7 +213,7 @@ def handle_key(turn: Turn, key: str) -> None:
     elif key in CONTENT_STEPS:
         go(turn, key)
     elif key == "human":
-        hand_over(turn, "asked")
+        hand_over(turn, "not_understood" if turn.step == "offer_human" else "asked")
     elif key == "done":
         turn.reply.say("done")
         from actions.feedback import ask_rating
