@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import urllib.error
 import urllib.request
 import uuid
@@ -44,6 +45,23 @@ def show(body: dict[str, Any]) -> None:
         print("  (" + body["error"] + ")")
 
 
+def poll_staff(url: str, sender: str, stop: threading.Event) -> None:
+    """Print messages from staff (after a handoff) as they arrive: the long-poll."""
+    after = 0
+    while not stop.is_set():
+        try:
+            with urllib.request.urlopen(f"{url}/api/chat/{sender}/messages?after={after}&timeout=20",
+                                        timeout=30) as resp:
+                body = json.loads(resp.read())
+        except (urllib.error.URLError, OSError, ValueError):
+            stop.wait(2)
+            continue
+        for message in body.get("messages", []):
+            who = "工作人员" if message.get("from") == "staff" else "街坊"
+            print(f"\n{who}> {message.get('text', '')}\n你> ", end="", flush=True)
+        after = body.get("last_id") or after
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="Chat with Kaifong in the terminal")
     parser.add_argument("--url", default="http://127.0.0.1:8080")
@@ -65,6 +83,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         args.url = stack.gateway_url
     sender = "cli-" + uuid.uuid4().hex[:8]
     print("Type in Mandarin or Cantonese (简/繁). Ctrl-D or 'exit' to leave.")
+    stop = threading.Event()
+    threading.Thread(target=poll_staff, args=(args.url, sender, stop), daemon=True).start()
     try:
         while True:
             try:
@@ -80,6 +100,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         print()
         if stack:
             stack.stop()
