@@ -115,8 +115,9 @@ def bench_stack(model: Path) -> list[Row]:
     run_dir.mkdir(parents=True, exist_ok=True)
     for old in run_dir.glob("*.db"):
         old.unlink()
-    stack = Stack(StackConfig(model=model, port=28080, rasa_port=25005, actions_port=25055,
-                              run_dir=run_dir))
+    from tests.conftest import free_port
+    stack = Stack(StackConfig(model=model, port=free_port(), rasa_port=free_port(),
+                              actions_port=free_port(), run_dir=run_dir))
     rows: list[Row] = []
     start = time.monotonic()
     try:

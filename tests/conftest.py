@@ -3,6 +3,7 @@ ports, started once per test session and shared by every folder that needs it
 (integration/, handoff/). `make test` trains the model first and passes it as
 KAIFONG_MODEL."""
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -20,11 +21,19 @@ def _model() -> Path:
     return models[-1]
 
 
+def free_port() -> int:
+    """A port nobody listens on now, so a test run never collides with `make run`
+    or with another test run on the same machine."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("stack")
-    config = StackConfig(model=_model(), gateway_python=Path(sys.executable), port=18080,
-                         rasa_port=15005, actions_port=15055, run_dir=run_dir)
+    config = StackConfig(model=_model(), gateway_python=Path(sys.executable), port=free_port(),
+                         rasa_port=free_port(), actions_port=free_port(), run_dir=run_dir)
     stack = Stack(config)
     try:
         stack.start()
