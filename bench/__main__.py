@@ -19,7 +19,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.language import detect_language, detect_script
-from channels.stack import ROOT, Stack, StackConfig
+from channels.stack import ROOT, Stack, StackConfig, free_port
 
 Row = tuple[str, str]
 
@@ -115,7 +115,6 @@ def bench_stack(model: Path) -> list[Row]:
     run_dir.mkdir(parents=True, exist_ok=True)
     for old in run_dir.glob("*.db"):
         old.unlink()
-    from tests.conftest import free_port
     stack = Stack(StackConfig(model=model, port=free_port(), rasa_port=free_port(),
                               actions_port=free_port(), run_dir=run_dir))
     rows: list[Row] = []

@@ -11,6 +11,7 @@ import argparse
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -34,6 +35,13 @@ class StackConfig:
     actions_port: int = 5055
     run_dir: Path = ROOT / ".run"
     extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def free_port() -> int:
+    """A port nobody listens on now (tests and benchmarks never collide with make run)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class StackError(Exception):

@@ -3,13 +3,12 @@ ports, started once per test session and shared by every folder that needs it
 (integration/, handoff/). `make test` trains the model first and passes it as
 KAIFONG_MODEL."""
 import os
-import socket
 import sys
 from pathlib import Path
 
 import pytest
 
-from channels.stack import ROOT, Stack, StackConfig
+from channels.stack import ROOT, Stack, StackConfig, free_port
 
 
 def _model() -> Path:
@@ -19,14 +18,6 @@ def _model() -> Path:
     if not models:
         pytest.fail("no trained model: run 'make test' (it trains first) or 'make train'")
     return models[-1]
-
-
-def free_port() -> int:
-    """A port nobody listens on now, so a test run never collides with `make run`
-    or with another test run on the same machine."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

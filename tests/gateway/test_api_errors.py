@@ -1,18 +1,11 @@
 """The gateway on its own, with nothing listening where Rasa should be: bad requests
 get clear 4xx JSON, a dead assistant gets the apology with the hotline, and the
 server keeps serving throughout."""
-import socket
-
 import pytest
 
 from bot.settings import load_settings
 from channels.app import create_app
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from channels.stack import free_port
 
 
 @pytest.fixture
