@@ -90,8 +90,10 @@ _CMN_MARKERS = [
     (2, r"吗|呢(?=[?？。!！]*$)|是不是|是否|的话|了吧|不是|不用|不要|应该|可以吗|在哪|哪些|这样|那样|怎么办|啥"),
     (1, r"的|了|是|不|在|这|那|妈妈|爸爸|今天|明天"),
 ]
-_YUE_RE = [(w, re.compile(p)) for w, p in _YUE_MARKERS]
-_CMN_RE = [(w, re.compile(p)) for w, p in _CMN_MARKERS]
+# Text is converted with OpenCC t2s before matching, and t2s changes a few
+# Cantonese characters (喎, 嗰); convert the patterns the same way so they meet.
+_YUE_RE = [(w, re.compile(_converter("t2s").convert(p))) for w, p in _YUE_MARKERS]
+_CMN_RE = [(w, re.compile(_converter("t2s").convert(p))) for w, p in _CMN_MARKERS]
 
 
 def language_scores(simplified: str) -> tuple[int, int]:

@@ -124,3 +124,9 @@ def test_script_choice_sticks():
 def test_formal_news_is_mandarin():
     assert detect_language("国家统计局今日发布数据，上半年国内生产总值同比增长5.3%。") == CMN
     assert detect_language("國務院今日召開常務會議，部署穩就業措施") == CMN
+
+
+def test_markers_that_opencc_changes_still_count():
+    # t2s turns 喎 into 㖞 and 嗰 into 𠮶: both must still mark Cantonese.
+    assert detect_language("今日天氣幾好喎") == YUE
+    assert detect_language("嗰度") == YUE
