@@ -132,11 +132,39 @@ def bench_stack(model: Path) -> list[Row]:
         burst = asyncio.run(_load(url, 20, 1, (0, 0)))
         rows.append(("/api/chat 20 at once, no pauses (saturation)",
                      f"p50 {burst['p50']:.0f} ms, p95 {burst['p95']:.0f} ms, {burst['rate']:.0f} turns/s"))
+        rows += bench_blind(stack.gateway_url)
         for name in ("gateway", "rasa", "actions"):
             rows.append((f"resident memory: {name}", f"{rss_mb(stack.procs[name].pid):.0f} MB"))
     finally:
         stack.stop()
     return rows
+
+
+def bench_blind(base_url: str) -> list[Row]:
+    """Utterances written apart from the training data (bench/data/blind/*.tsv:
+    gold intent, text), parsed through /api/understand as a client would."""
+    from bot.services import intent_to_act
+    cases = []
+    for path in sorted((ROOT / "bench" / "data" / "blind").glob("*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                gold, text = line.split("\t", 1)
+                cases.append((intent_to_act(gold), text))
+    if not cases:
+        return []
+
+    async def run() -> int:
+        ok = 0
+        async with aiohttp.ClientSession() as session:
+            for (act, service), text in cases:
+                async with session.post(base_url + "/api/understand", json={"text": text}) as resp:
+                    body = await resp.json()
+                ok += (body["act"], body["service"]) == (act, service)
+        return ok
+
+    ok = asyncio.run(run())
+    return [("blind utterances: act+service accuracy",
+             f"{ok / len(cases):.3f} ({len(cases)} written apart from training, via /api/understand)")]
 
 
 def bench_training(model: Path) -> list[Row]:
