@@ -7,7 +7,7 @@ VENV      := .venv
 VENV_RASA := .venv-rasa
 PY        := $(VENV)/bin/python
 PY_RASA   := $(VENV_RASA)/bin/python
-RASA      := PYTHONWARNINGS=ignore::DeprecationWarning $(VENV_RASA)/bin/rasa
+RASA      := PYTHONWARNINGS=ignore $(VENV_RASA)/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 TRAIN_INPUTS = config.yml requirements-rasa.txt $(shell find bot/domain nlu_data bot/jieba -type f -name '*.yml' -o -type f -name '*.txt' | LC_ALL=C sort)
 MODEL_HASH   = $(shell cat $(TRAIN_INPUTS) | sha256sum | cut -c1-16)
 MODEL        = .build/models/kaifong-$(MODEL_HASH).tar.gz
-SYS_PACKAGES := espeak-ng libespeak-ng1 chromium fonts-noto-cjk
+SYS_PACKAGES := espeak-ng libespeak-ng1 chromium fonts-noto-cjk npm
 
 .PHONY: help setup sysdeps run test chat bench train validate model staff-add clean
 
@@ -24,7 +24,7 @@ help: ## Show this list
 	@echo
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: sysdeps $(VENV)/.installed $(VENV_RASA)/.installed ## Create both virtual environments and install everything
+setup: sysdeps $(VENV)/.installed $(VENV_RASA)/.installed node_modules/.installed ## Create both virtual environments and install everything
 
 sysdeps: ## Install system packages (espeak-ng, chromium, CJK fonts) if missing
 	@missing=""; for p in $(SYS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -39,6 +39,12 @@ $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+# axe-core for the kiosk page's accessibility test (pinned in package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the kiosk tests: apt-get install npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund
 	@touch $@
 
 # Rasa 3.6 needs Python 3.10: python3.10 if it runs, else the newest 3.10 pyenv has.

@@ -40,7 +40,13 @@ def to_script(text: str, language: str, script: str, hant_cmn: str = "s2t") -> s
     """
     if script != HANT or not text:
         return text
-    return _converter("s2hk" if language == YUE else hant_cmn).convert(text)
+    if language == YUE:
+        # Cantonese writes the copula 係 as 系 in Simplified; OpenCC keeps 系 (系统, 关系).
+        return _converter("s2hk").convert(_YUE_COPULA.sub("係", text))
+    return _converter(hant_cmn).convert(text)
+
+
+_YUE_COPULA = re.compile(r"(?<![关联体派院科学世母父直旁])系(?![统列数谱])")
 
 
 # --- script -----------------------------------------------------------------

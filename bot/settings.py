@@ -12,6 +12,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from bot.services import SERVICE_IDS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -62,6 +64,16 @@ class Settings:
     console_lockout_seconds: float = 300.0
     console_secure_cookie: bool = False   # set true when the console is served over HTTPS
     console_origin: str = ""              # public origin behind a proxy, e.g. https://kf.example
+    # the community kiosk page at / (channels/kiosk)
+    kiosk_location: str = ""              # where the kiosk stands, e.g. 东山街长者服务中心一楼
+    kiosk_default_language: str = "cmn"   # before the person picks 普通话 or 廣東話
+    kiosk_default_script: str = "hans"    # the 简/繁 switch's starting position
+    kiosk_idle_seconds: float = 120.0     # quiet this long: ask 「还在吗？」
+    kiosk_idle_waiting_seconds: float = 600.0  # the same while a person waits for staff
+    kiosk_idle_answer_seconds: float = 30.0    # no answer to 「还在吗？」: clear for the next person
+    # the start of a conversation offers these services as buttons (service ids, at most 4)
+    kiosk_services: str = ("pension_certification,senior_card,social_security_card,"
+                           "medical_reimbursement")
 
     def validate(self) -> "Settings":
         if self.hant_cmn not in ("s2t", "s2tw"):
@@ -78,7 +90,34 @@ class Settings:
             raise SettingsError(f"hotline must be digits only, not {self.hotline!r}")
         self._validate_voice()
         self._validate_handoff()
+        self._validate_kiosk()
         return self
+
+    def _validate_kiosk(self) -> None:
+        if self.kiosk_default_language not in ("cmn", "yue"):
+            raise SettingsError(f"kiosk_default_language must be cmn or yue, "
+                                f"not {self.kiosk_default_language!r}")
+        if self.kiosk_default_script not in ("hans", "hant"):
+            raise SettingsError(f"kiosk_default_script must be hans or hant, "
+                                f"not {self.kiosk_default_script!r}")
+        if len(self.kiosk_location) > 40 or any(c in self.kiosk_location for c in "\r\n\t\x00"):
+            raise SettingsError("kiosk_location must be one line of at most 40 characters")
+        services = self.kiosk_service_ids()
+        unknown = [s for s in services if s not in SERVICE_IDS]
+        if unknown or len(services) > 4:
+            raise SettingsError(f"kiosk_services must be at most 4 service ids from "
+                                f"bot/services.py, comma-separated; not {self.kiosk_services!r}")
+        checks = [
+            ("kiosk_idle_seconds", self.kiosk_idle_seconds, 2, 3600),
+            ("kiosk_idle_waiting_seconds", self.kiosk_idle_waiting_seconds, 2, 7200),
+            ("kiosk_idle_answer_seconds", self.kiosk_idle_answer_seconds, 2, 600),
+        ]
+        for name, value, low, high in checks:
+            if not low <= value <= high:
+                raise SettingsError(f"{name} must be {low}-{high}, not {value}")
+
+    def kiosk_service_ids(self) -> list[str]:
+        return [s.strip() for s in self.kiosk_services.split(",") if s.strip()]
 
     def _validate_handoff(self) -> None:
         checks = [

@@ -13,6 +13,7 @@ from channels.api.routes import setup_api_routes
 from channels.http import error_middleware
 from channels.console.setup import setup_console
 from channels.handoff.setup import setup_handoff
+from channels.kiosk.setup import setup_kiosk
 from channels.keys import FEEDBACK, HANDOFF, HEALTH_PROBES, PIPELINE, SETTINGS
 from channels.feedback import FeedbackStore
 from channels.pipeline import Pipeline
@@ -38,6 +39,7 @@ def setup_routes(app: web.Application) -> None:
     setup_api_routes(app)
     setup_voice(app)
     setup_console(app)
+    setup_kiosk(app)
 
 
 async def _assistant(app: web.Application) -> AsyncIterator[None]:

@@ -82,6 +82,8 @@ class HandoffDesk:
         self.clock = clock
         self.recent = RecentTurns(settings.handoff_recent_turns, settings.max_sessions, clock)
         self.staff_online: Callable[[], bool] = lambda: False   # the console replaces it
+        # channel -> facts every case from it carries (the kiosk adds its location)
+        self.channel_facts: dict[str, dict[str, Any]] = {}
         self._listeners: list[Callable[[Optional[int]], None]] = []
         self._waiters: dict[str, set[asyncio.Event]] = {}
         # off hours, callback offered: sender -> (when, service, reason)
@@ -121,7 +123,8 @@ class HandoffDesk:
         case = await self.db.run(lambda conn: store.open_case(
             conn, sender=sender, channel=channel, language=language, script=script,
             service=service, reason=reason, urgent=reason == "emergency",
-            facts=self._facts(service, signal, facts), turns=self.recent.take(sender), now=now))
+            facts=self._facts(service, signal, facts, channel), turns=self.recent.take(sender),
+            now=now))
         place = await self.db.run(store.position, case.id)
         log.info("case %s queued: reason=%s service=%s channel=%s place=%s",
                  case.id, reason, service, channel, place)
@@ -201,7 +204,7 @@ class HandoffDesk:
             case = await self.db.run(lambda conn: store.open_callback(
                 conn, sender=sender, channel=channel, language=language, script=script,
                 service=service, reason=reason, phone=phone,
-                facts=self._facts(service, {}, None), turns=self.recent.take(sender),
+                facts=self._facts(service, {}, None, channel), turns=self.recent.take(sender),
                 now=self.clock()))
             log.info("callback task %s created (channel=%s)", case.id, channel)
             self._publish(case.id)
@@ -239,11 +242,12 @@ class HandoffDesk:
                 state.script if told_script else case.script)
 
     def _facts(self, service: Optional[str], signal: Mapping[str, Any],
-               extra: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+               extra: Optional[Mapping[str, Any]], channel: str) -> dict[str, Any]:
         facts: dict[str, Any] = {}
         if service:
             facts["service_name"] = self.services[service].text("name", "cmn")
-        for source in (extra or {}, signal.get("facts") or {}):
+        for source in (self.channel_facts.get(channel) or {}, extra or {},
+                       signal.get("facts") or {}):
             for key, value in source.items():
                 facts[str(key)] = mask_all(value) if isinstance(value, str) else value
         return facts

@@ -130,3 +130,8 @@ def test_markers_that_opencc_changes_still_count():
     # t2s turns 喎 into 㖞 and 嗰 into 𠮶: both must still mark Cantonese.
     assert detect_language("今日天氣幾好喎") == YUE
     assert detect_language("嗰度") == YUE
+
+
+def test_cantonese_copula_becomes_traditional():
+    assert to_script("你系帮自己办，定系帮屋企人办？", YUE, HANT) == "你係幫自己辦，定係幫屋企人辦？"
+    assert to_script("系统同关系", YUE, HANT) == "系統同關係"
