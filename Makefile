@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 TRAIN_INPUTS = config.yml requirements-rasa.txt $(shell find bot/domain nlu_data bot/jieba -type f -name '*.yml' -o -type f -name '*.txt' | LC_ALL=C sort)
 MODEL_HASH   = $(shell cat $(TRAIN_INPUTS) | sha256sum | cut -c1-16)
 MODEL        = .build/models/kaifong-$(MODEL_HASH).tar.gz
-SYS_PACKAGES := espeak-ng libespeak-ng1 chromium fonts-noto-cjk npm
+SYS_PACKAGES := espeak-ng libespeak-ng1 chromium fonts-noto-cjk
 
 .PHONY: help setup sysdeps run test chat bench train validate model staff-add clean
 
@@ -28,6 +28,7 @@ setup: sysdeps $(VENV)/.installed $(VENV_RASA)/.installed node_modules/.installe
 
 sysdeps: ## Install system packages (espeak-ng, chromium, CJK fonts) if missing
 	@missing=""; for p in $(SYS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=sudo; \
