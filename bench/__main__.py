@@ -19,6 +19,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.language import detect_language, detect_script
+from bot.services import intent_to_act
 from channels.stack import ROOT, Stack, StackConfig, free_port
 
 Row = tuple[str, str]
@@ -49,9 +50,12 @@ def bench_nlu() -> list[Row]:
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     pairs = [tuple(p) for p in result["pairs"]]
     accuracy = sum(e == p for e, p in pairs) / len(pairs)
+    # What /api/understand reports: act and service (nlu_fallback and out_of_scope are one act).
+    act_accuracy = sum(intent_to_act(e) == intent_to_act(p) for e, p in pairs) / len(pairs)
     confused = Counter((e, p) for e, p in pairs if e != p).most_common(3)
     rows = [
         ("NLU held-out intent accuracy", f"{accuracy:.3f} ({len(pairs)} utterances never trained on)"),
+        ("NLU held-out act+service accuracy", f"{act_accuracy:.3f} (as /api/understand reports them)"),
         ("NLU held-out macro-F1", f"{macro_f1(pairs):.3f}"),
         ("NLU training time (80% split)", f"{result['train_seconds']} s, {result['train_examples']} examples"),
     ]
