@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
@@ -51,8 +52,15 @@ def test_a_person_asking_for_a_human_waits_with_a_place_and_the_list_needs_a_log
 
 
 def case_id_of(page, base_url: str, sender: str) -> int:
-    cases = page.request.get(base_url + "/console/api/cases").json()["cases"]
-    return next(c["id"] for c in cases if c["sender"] == sender)
+    """The sender's case as the console lists it (waiting briefly for it to appear)."""
+    deadline = time.monotonic() + 10
+    while True:
+        cases = page.request.get(base_url + "/console/api/cases").json()["cases"]
+        found = [c["id"] for c in cases if c["sender"] == sender]
+        if found or time.monotonic() > deadline:
+            assert found, f"no case for {sender} in {[c['sender'] for c in cases]}"
+            return found[0]
+        time.sleep(0.3)
 
 
 def test_staff_take_a_cantonese_case_in_the_browser(base_url, staff_account):
