@@ -172,6 +172,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started with SIGINT ignored (a background job)
     try:
         print("Starting the action server, Rasa and the gateway (Rasa takes about half a minute)...",
               flush=True)
