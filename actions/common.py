@@ -1,18 +1,16 @@
 """What every action shares: the conversation's language, and replies that are
-remembered (for 「再讲一次」) and carry numbered buttons."""
+remembered (for 「再讲一次」) and carry signals for the gateway."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.language import normalize
 from bot.texts import say
 
 LANGUAGES = ("cmn", "yue")
-MAIN_OPTIONS = ("materials", "where", "online", "human")
 
 
 def language_of(tracker: Tracker) -> str:
@@ -20,16 +18,6 @@ def language_of(tracker: Tracker) -> str:
     metadata = tracker.latest_message.get("metadata") or {}
     language = metadata.get("language") or tracker.get_slot("language")
     return language if language in LANGUAGES else "cmn"
-
-
-def user_text(tracker: Tracker) -> str:
-    return normalize(tracker.latest_message.get("text") or "")
-
-
-def option_buttons(keys: Iterable[str], language: str) -> list[dict[str, str]]:
-    """Numbered buttons; the payload is the number, exactly what a user would type."""
-    return [{"title": f"{i} {say('option_' + key, language)}", "payload": str(i)}
-            for i, key in enumerate(keys, 1)]
 
 
 class Reply:
@@ -49,10 +37,6 @@ class Reply:
             message["buttons"] = buttons
         self.messages.append(message)
         return self
-
-    def options(self, keys: Iterable[str]) -> "Reply":
-        keys = list(keys)
-        return self.text(say("options_prompt", self.language), option_buttons(keys, self.language))
 
     def signal(self, **signals: Any) -> "Reply":
         """Facts for the gateway (handoff requested, slow speech) that are not shown."""
