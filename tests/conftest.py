@@ -1,12 +1,16 @@
-"""The real stack (action server, Rasa with the trained model, gateway) on test
+"""Shared fixtures. The real stack (action server, Rasa with the trained model, gateway) on test
 ports, started once per test session and shared by every folder that needs it
 (integration/, handoff/). `make test` trains the model first and passes it as
 KAIFONG_MODEL."""
 import os
 import sys
 from pathlib import Path
+from typing import Any, Optional
 
 import pytest
+from aiohttp import web
+
+from bot.texts import say
 
 from channels.stack import ROOT, Stack, StackConfig, free_port
 
@@ -38,3 +42,45 @@ def stack(tmp_path_factory):
 @pytest.fixture(scope="session")
 def base_url(stack) -> str:
     return stack.gateway_url
+
+
+# --- a Rasa protocol peer for gateway tests that do not need the real dialogue ---
+
+class FakeRasa:
+    """Answers like Rasa with our actions: a handoff signal when asked for a person."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.url = ""
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.received.append(body)
+        text, language = body["message"], (body.get("metadata") or {}).get("language", "cmn")
+        if text == "/emergency":
+            return web.json_response([{"text": say("emergency", language)},
+                                      self._signal("emergency", None)])
+        if text == "/human" or any(w in text for w in ("真人", "工作人员", "人工")):
+            return web.json_response([{"text": say("handoff", language, hotline="12345")},
+                                      self._signal("asked", "senior_card")])
+        if "乱码" in text:
+            return web.json_response([{"text": say("fallback", language)},
+                                      self._signal("not_understood", None)])
+        return web.json_response([{"text": f"机器人回答：{text}"}])
+
+    @staticmethod
+    def _signal(reason: str, service: Optional[str]) -> dict[str, Any]:
+        return {"custom": {"kaifong": {"handoff": {"reason": reason, "service": service}}}}
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/webhooks/kaifong/webhook", self.webhook)
+        return app
+
+
+@pytest.fixture
+async def fake_rasa(aiohttp_server) -> FakeRasa:
+    fake = FakeRasa()
+    server = await aiohttp_server(fake.app())
+    fake.url = str(server.make_url("")).rstrip("/")
+    return fake

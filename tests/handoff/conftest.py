@@ -7,10 +7,8 @@ import time
 from typing import Any, Optional
 
 import pytest
-from aiohttp import web
 
 from bot.settings import Settings, load_settings
-from bot.texts import say
 from channels.app import create_app
 from channels.console import accounts
 from channels.console.passwords import hash_password
@@ -19,46 +17,6 @@ from channels.handoff.db import connect, in_transaction
 from channels.handoff.setup import database_path
 
 PASSWORD = "correct horse battery"
-
-
-class FakeRasa:
-    """Answers like Rasa with our actions: a handoff signal when asked for a person."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.url = ""
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.received.append(body)
-        text, language = body["message"], (body.get("metadata") or {}).get("language", "cmn")
-        if text == "/emergency":
-            return web.json_response([{"text": say("emergency", language)},
-                                      self._signal("emergency", None)])
-        if text == "/human" or any(w in text for w in ("真人", "工作人员", "人工")):
-            return web.json_response([{"text": say("handoff", language, hotline="12345")},
-                                      self._signal("asked", "senior_card")])
-        if "乱码" in text:
-            return web.json_response([{"text": say("fallback", language)},
-                                      self._signal("not_understood", None)])
-        return web.json_response([{"text": f"机器人回答：{text}"}])
-
-    @staticmethod
-    def _signal(reason: str, service: Optional[str]) -> dict[str, Any]:
-        return {"custom": {"kaifong": {"handoff": {"reason": reason, "service": service}}}}
-
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/webhooks/kaifong/webhook", self.webhook)
-        return app
-
-
-@pytest.fixture
-async def fake_rasa(aiohttp_server) -> FakeRasa:
-    fake = FakeRasa()
-    server = await aiohttp_server(fake.app())
-    fake.url = str(server.make_url("")).rstrip("/")
-    return fake
 
 
 @pytest.fixture

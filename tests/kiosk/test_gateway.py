@@ -19,20 +19,11 @@ from channels.kiosk.idle import ASK, RESET, IdleWatch
 from channels.kiosk.listener import tidy
 from channels.kiosk.setup import LOCATION_FACT, STATIC
 from channels.kiosk.ui import spoken
-from tests.handoff.conftest import FakeRasa
 from tests.kiosk.conftest import KO_WORD, LOCATION, speech_wav
 from tests.voice.conftest import KO_MODEL
 from voice import audio as au
 
 STEP = 3200   # 100 ms of 16 kHz 16-bit audio, as the page's AudioWorklet sends
-
-
-@pytest.fixture
-async def fake_rasa(aiohttp_server) -> FakeRasa:
-    fake = FakeRasa()
-    server = await aiohttp_server(fake.app())
-    fake.url = str(server.make_url("")).rstrip("/")
-    return fake
 
 
 @pytest.fixture
