@@ -134,8 +134,8 @@ def test_two_close_services_are_offered_as_a_choice(dispatcher):
     ranking = [("svc_pension_certification", 0.48), ("svc_pension_payment", 0.41), ("greet", 0.02)]
     events = ActionExplainService().run(
         dispatcher, make_tracker("养老金", "svc_pension_certification", "cmn", ranking=ranking), {})
-    assert texts(dispatcher) == ["您是想问养老金资格认证，还是养老金查询？"] or \
-        texts(dispatcher)[0].startswith("您是想问养老金资格认证，还是")
+    assert texts(dispatcher) == ["您是想问养老金资格认证，还是养老金发放？"]
+    assert buttons(dispatcher) == ["1 养老金资格认证", "2 养老金发放"]
     assert slots(events)["options"] == ["svc:pension_certification", "svc:pension_payment"]
 
 
