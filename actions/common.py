@@ -1,54 +1,34 @@
-"""What every action shares: the conversation's language, and replies that are
-remembered (for 「再讲一次」) and carry signals for the gateway."""
+"""What every action shares: the gateway's settings, the catalog they name, and
+the conversation's language."""
 from __future__ import annotations
 
-from typing import Any, Optional
+import functools
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
-from bot.texts import say
+from bot.catalog import Service, catalog
+from bot.settings import Settings, load_settings
 
 LANGUAGES = ("cmn", "yue")
+
+
+@functools.cache
+def settings() -> Settings:
+    """The gateway's settings: defaults < KAIFONG_SETTINGS file < KAIFONG_* variables.
+
+    Read on the first turn, not at import: rasa_sdk imports every module of the
+    package at start. Tests change the environment, then call cache_clear().
+    """
+    return load_settings()
+
+
+def service_catalog() -> dict[str, Service]:
+    """The catalog the gateway validated at start (setting catalog_dir)."""
+    return catalog(settings().catalog_dir)
 
 
 def language_of(tracker: Tracker) -> str:
     """The language the gateway decided for this turn, else the last one known."""
     metadata = tracker.latest_message.get("metadata") or {}
     language = metadata.get("language") or tracker.get_slot("language")
-    return language if language in LANGUAGES else "cmn"
-
-
-class Reply:
-    """Collects the messages of one bot turn, then sends and remembers them."""
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-        self.messages: list[dict[str, Any]] = []
-        self.signals: dict[str, Any] = {}
-
-    def say(self, key: str, **fields: Any) -> "Reply":
-        return self.text(say(key, self.language, **fields))
-
-    def text(self, text: str, buttons: Optional[list[dict[str, str]]] = None) -> "Reply":
-        message: dict[str, Any] = {"text": text}
-        if buttons:
-            message["buttons"] = buttons
-        self.messages.append(message)
-        return self
-
-    def signal(self, **signals: Any) -> "Reply":
-        """Facts for the gateway (handoff requested, slow speech) that are not shown."""
-        self.signals.update(signals)
-        return self
-
-    def send(self, dispatcher: CollectingDispatcher, remember: bool = True) -> list[dict[str, Any]]:
-        for message in self.messages:
-            dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []))
-        if self.signals:
-            dispatcher.utter_message(json_message={"kaifong": self.signals})
-        events = [SlotSet("language", self.language)]
-        if remember:
-            events.append(SlotSet("last_reply", self.messages))
-        return events
+    return language if language in LANGUAGES else settings().default_language

@@ -8,105 +8,32 @@ by age for an age rule — and only then taken as a new request. Steps:
     who → rule:0 … rule:n → materials ⇄ where ⇄ online → done → rating
     (ineligible, disambiguate, offer_human, rating_reason on the side)
 
+FlowAction, the base of every action, lives here because it runs the walk first.
+The rating and hand-over steps come from actions/feedback_steps.py and
+actions/handoff_steps.py, never from the topic modules, so imports go one way:
+turn ← steps ← flow ← topics (services, guidance, handoff, feedback).
+
 Every user-facing word comes from the catalog or bot/texts.yml.
 """
 from __future__ import annotations
 
 import abc
-
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import Reply, language_of
+from actions.common import service_catalog
+from actions.feedback_steps import ask_rating, ask_reason_or_thank, record_rating, record_reason
+from actions.handoff_steps import hand_over
+from actions.turn import Turn
 from bot.aspects import detect_aspect
-from bot.catalog import Service, catalog
+from bot.catalog import Service
 from bot.controls import match_option, parse_age
-from bot.language import normalize
 from bot.texts import say
 
 CONTENT_STEPS = ("materials", "where", "online")
-RATING_KEYS = [f"rate:{n}" for n in range(1, 6)]   # option n is rate:n
 CONTROL_INTENTS = {"human", "emergency", "restart", "back", "repeat", "slower", "help"}
-DEFAULT_HOTLINE = "12345"
-START_SERVICES = ("pension_certification", "medical_reimbursement", "senior_card")
-
-
-class Turn:
-    """One bot turn: the conversation state in, the reply and slot changes out."""
-
-    def __init__(self, tracker: Tracker) -> None:
-        self.tracker = tracker
-        self.language = language_of(tracker)
-        self.reply = Reply(self.language)
-        self.slots: dict[str, Any] = {}
-        self.reset = False
-        self.remember = True
-        latest = tracker.latest_message or {}
-        self.intent = (latest.get("intent") or {}).get("name") or ""
-        self.confidence = float((latest.get("intent") or {}).get("confidence") or 0.0)
-        self.text = latest.get("text") or ""
-        self.metadata = latest.get("metadata") or {}
-
-    # --- state -----------------------------------------------------------
-    def get(self, slot: str) -> Any:
-        if slot in self.slots:
-            return self.slots[slot]
-        return None if self.reset else self.tracker.get_slot(slot)
-
-    def set(self, slot: str, value: Any) -> None:
-        self.slots[slot] = value
-
-    @property
-    def service(self) -> Optional[Service]:
-        service_id = self.get("service")
-        return catalog().get(service_id) if service_id else None
-
-    @property
-    def options(self) -> list[str]:
-        return list(self.get("options") or [])
-
-    @property
-    def step(self) -> str:
-        return self.get("step") or ""
-
-    def choice(self) -> Optional[int]:
-        number = self.metadata.get("choice")
-        return number if isinstance(number, int) else None
-
-    def user_text(self) -> str:
-        return normalize(self.text)
-
-    # --- output ----------------------------------------------------------
-    def ask(self, text: str, keys: list[str], step: Optional[str] = None) -> None:
-        """A question with numbered answers; the options become the ones on screen."""
-        self.reply.text(text, [button(i, key, self) for i, key in enumerate(keys, 1)])
-        self.set("options", keys)
-        if step is not None:
-            self.set("step", step)
-
-    def menu(self, keys: list[str], step: str) -> None:
-        self.ask(say("options_prompt", self.language), keys, step)
-
-    def finish(self, dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = [AllSlotsReset()] if self.reset else []
-        events += self.reply.send(dispatcher, remember=self.remember)
-        events += [SlotSet(k, v) for k, v in self.slots.items()]
-        return events
-
-
-def button(number: int, key: str, turn: Turn) -> dict[str, str]:
-    return {"title": f"{number} {option_title(key, turn)}", "payload": str(number)}
-
-
-def option_title(key: str, turn: Turn) -> str:
-    if key.startswith("svc:"):
-        return catalog()[key[4:]].text("name", turn.language)
-    if key.startswith("rate:"):
-        return say("rate_" + key[5:], turn.language)
-    return say("option_" + key, turn.language)
 
 
 # --- the walk -----------------------------------------------------------------
@@ -134,8 +61,18 @@ def render(turn: Turn, step: str) -> None:
     elif step == "ineligible":
         turn.menu(["other", "human"], "ineligible")
     else:
-        show_aspect(turn, service, step)
-        turn.menu(menu_after(step), step if step in CONTENT_STEPS else "materials")
+        answer_aspect(turn, service, step)
+
+
+def render_options_again(turn: Turn) -> None:
+    """The same question and options again (an out-of-range number, or a failure)."""
+    step = turn.step
+    if turn.service is not None and (step in ("who", "ineligible") or step.startswith("rule:")):
+        render(turn, step)
+    elif step == "rating":
+        ask_rating(turn, goodbye=False, again=True)
+    else:
+        turn.ask(say("options_prompt", turn.language), turn.options, step)
 
 
 def menu_after(step: str) -> list[str]:
@@ -144,6 +81,12 @@ def menu_after(step: str) -> list[str]:
 
 def first_after_who(service: Service) -> str:
     return "rule:0" if service.rules else "materials"
+
+
+def answer_aspect(turn: Turn, service: Service, aspect: str) -> None:
+    """One aspect of the service, then the menu of the others."""
+    show_aspect(turn, service, aspect)
+    turn.menu(menu_after(aspect), aspect if aspect in CONTENT_STEPS else "materials")
 
 
 def show_aspect(turn: Turn, service: Service, aspect: str) -> None:
@@ -173,7 +116,7 @@ def show_aspect(turn: Turn, service: Service, aspect: str) -> None:
 
 def start_service(turn: Turn, service_id: str) -> None:
     """A (new) service: its summary, or the aspect asked about, then the next question."""
-    service = catalog()[service_id]
+    service = service_catalog()[service_id]
     if service_id != turn.get("service"):
         turn.set("for_whom", None)
         turn.set("history", [])
@@ -183,8 +126,7 @@ def start_service(turn: Turn, service_id: str) -> None:
         turn.reply.text(service.text("summary", turn.language))
         render(turn, "who")
     else:
-        show_aspect(turn, service, aspect)
-        turn.menu(menu_after(aspect), aspect if aspect in CONTENT_STEPS else "materials")
+        answer_aspect(turn, service, aspect)
 
 
 def answer_rule(turn: Turn, yes: bool) -> None:
@@ -200,11 +142,10 @@ def answer_rule(turn: Turn, yes: bool) -> None:
     go(turn, nxt)
 
 
+# --- answers to the question on screen ---------------------------------------
+
 def handle_key(turn: Turn, key: str) -> None:
     """The user picked `key` from the options on screen."""
-    from actions.feedback import ask_reason_or_thank, record_rating
-    from actions.handoff import hand_over
-
     if key in ("self", "family"):
         turn.set("for_whom", key)
         go(turn, first_after_who(turn.service))
@@ -216,22 +157,11 @@ def handle_key(turn: Turn, key: str) -> None:
         hand_over(turn, "not_understood" if turn.step == "offer_human" else "asked")
     elif key == "done":
         turn.reply.say("done")
-        from actions.feedback import ask_rating
         ask_rating(turn, goodbye=False)
     elif key == "other":
-        turn.reply.say("other")
-        for slot in ("service", "step", "for_whom"):
-            turn.set(slot, None)
-        turn.set("options", [])
-        turn.set("history", [])
+        other_matter(turn)
     elif key == "continue":
-        turn.set("failures", 0)
-        previous = (turn.get("history") or [""])[-1]
-        if previous and turn.service is not None:
-            render(turn, previous)
-        else:
-            turn.reply.say("affirm_no_service")
-            turn.set("options", [])
+        carry_on(turn)
     elif key.startswith("svc:"):
         start_service(turn, key[4:])
     elif key.startswith("rate:"):
@@ -243,10 +173,28 @@ def handle_key(turn: Turn, key: str) -> None:
         turn.set("options", [])
 
 
+def other_matter(turn: Turn) -> None:
+    """「问其他事」: forget the service, keep the person's settings."""
+    turn.reply.say("other")
+    for slot in ("service", "step", "for_whom"):
+        turn.set(slot, None)
+    turn.set("options", [])
+    turn.set("history", [])
+
+
+def carry_on(turn: Turn) -> None:
+    """「不用，我再说一次」 after the offer of a person: back to where we were."""
+    turn.set("failures", 0)
+    previous = (turn.get("history") or [""])[-1]
+    if previous and turn.service is not None:
+        render(turn, previous)
+    else:
+        turn.reply.say("affirm_no_service")
+        turn.set("options", [])
+
+
 def answer_on_screen(turn: Turn) -> bool:
     """Treat the utterance as an answer to the options on screen, if it is one."""
-    from actions.feedback import record_reason
-
     if turn.step == "rating_reason" and turn.intent not in CONTROL_INTENTS:
         record_reason(turn)
         return True

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.flow import START_SERVICES, FlowAction, Turn, render
-from actions.services import ask_between, close_services, render_options_again
+from actions.common import settings
+from actions.feedback_steps import ask_rating, should_rate
+from actions.flow import FlowAction, render, render_options_again
+from actions.services import ask_between, close_services
+from actions.turn import Turn
 from bot.texts import say
 
 
@@ -32,7 +35,6 @@ class ActionThanks(FlowAction):
         return "action_thanks"
 
     def act(self, turn: Turn) -> None:
-        from actions.feedback import ask_rating, should_rate
         turn.reply.say("thanks")
         if should_rate(turn):
             ask_rating(turn, goodbye=False)
@@ -43,7 +45,6 @@ class ActionGoodbye(FlowAction):
         return "action_goodbye"
 
     def act(self, turn: Turn) -> None:
-        from actions.feedback import ask_rating, should_rate
         if should_rate(turn):
             ask_rating(turn, goodbye=True)
         else:
@@ -156,8 +157,9 @@ def failed(turn: Turn, first_key: str) -> None:
     if turn.options:
         render_options_again(turn)
     else:
-        turn.ask(say("choose_service", turn.language),
-                 [f"svc:{s}" for s in START_SERVICES] + ["human"], "start")
+        # A few services to pick from (setting fallback_services), and a person.
+        services = [f"svc:{s}" for s in settings().fallback_service_ids()]
+        turn.ask(say("choose_service", turn.language), services + ["human"], "start")
 
 
 class ActionOutOfScope(FlowAction):

@@ -1,16 +1,12 @@
-"""Handing the person to human staff, and emergencies (safety first)."""
+"""Handing the person to human staff, and emergencies (safety first).
+
+The hand-over step itself is in actions/handoff_steps.py; the walk uses it too.
+"""
 from __future__ import annotations
 
-from actions.flow import DEFAULT_HOTLINE, FlowAction, Turn
-
-
-def hand_over(turn: Turn, reason: str) -> None:
-    """Tell the person staff are coming; signal the gateway to queue the case."""
-    service = turn.service
-    turn.reply.say("handoff", hotline=service.hotline if service else DEFAULT_HOTLINE)
-    turn.reply.signal(handoff={"reason": reason, "service": service.id if service else None})
-    turn.set("options", [])
-    turn.set("step", "")
+from actions.flow import FlowAction
+from actions.handoff_steps import hand_over, queue_case
+from actions.turn import Turn
 
 
 class ActionHandoff(FlowAction):
@@ -32,7 +28,4 @@ class ActionEmergency(FlowAction):
 
     def act(self, turn: Turn) -> None:
         turn.reply.say("emergency")
-        service = turn.service
-        turn.reply.signal(handoff={"reason": "emergency", "service": service.id if service else None})
-        turn.set("options", [])
-        turn.set("step", "")
+        queue_case(turn, "emergency")

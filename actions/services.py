@@ -1,11 +1,13 @@
-"""Questions about a service: the summary and the guided walk (actions/flow.py)."""
+"""Questions about a service: the summary and the guided walk (actions/flow.py), and a
+choice between two services the NLU could not tell apart."""
 from __future__ import annotations
 
 from typing import Optional
 
-from actions.flow import FlowAction, Turn, render, show_aspect, start_service, menu_after
+from actions.common import service_catalog
+from actions.flow import FlowAction, answer_aspect, render_options_again, start_service
+from actions.turn import Turn
 from bot.aspects import detect_aspect
-from bot.catalog import catalog
 from bot.services import SERVICE_IDS, SERVICE_INTENT_PREFIX
 from bot.texts import say
 
@@ -28,7 +30,7 @@ def close_services(turn: Turn) -> Optional[tuple[str, str]]:
 
 
 def ask_between(turn: Turn, a: str, b: str) -> None:
-    names = {s: catalog()[s].text("name", turn.language) for s in (a, b)}
+    names = {s: service_catalog()[s].text("name", turn.language) for s in (a, b)}
     turn.ask(say("disambiguate", turn.language, a=names[a], b=names[b]),
              [f"svc:{a}", f"svc:{b}"], "disambiguate")
 
@@ -49,7 +51,7 @@ class ActionExplainService(FlowAction):
         pair = close_services(turn)
         if pair is not None:
             ask_between(turn, *pair)
-        elif service_id in catalog():
+        elif service_id in service_catalog():
             start_service(turn, service_id)
         else:
             turn.reply.say("ask_which_service")
@@ -66,10 +68,7 @@ class ActionExplainDetail(FlowAction):
         if service is None:
             turn.reply.say("ask_which_service")
             return
-        aspect = detect_aspect(turn.user_text()) or "steps"
-        show_aspect(turn, service, aspect)
-        turn.menu(menu_after(aspect), aspect if aspect in ("materials", "where", "online")
-                  else "materials")
+        answer_aspect(turn, service, detect_aspect(turn.user_text()) or "steps")
 
 
 class ActionChoose(FlowAction):
@@ -85,15 +84,3 @@ class ActionChoose(FlowAction):
         turn.reply.say("choose_out_of_range")
         render_options_again(turn)
 
-
-def render_options_again(turn: Turn) -> None:
-    """The same question and options again (an out-of-range number, or a failure)."""
-    step = turn.step
-    if turn.service is not None and (step in ("who", "ineligible") or step.startswith("rule:")):
-        render(turn, step)
-    elif step == "rating":
-        from actions.feedback import ask_rating
-        ask_rating(turn, goodbye=False, again=True)
-    else:
-        keys = turn.options
-        turn.ask(say("options_prompt", turn.language), keys, step)

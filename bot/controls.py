@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
+from bot.aspects import ASPECT_WORDS
 from bot.language import normalize, parse_choice
 
 # --- controls that override the NLU ----------------------------------------
@@ -48,9 +49,8 @@ OPTION_WORDS = {
            r"(?:啊|呀|啦|嘅|的|了|咗)?$|已经满|已经够|有户口|有本市户口",
     "no": r"^(?:不是|唔系|唔係|没有|冇|冇呀|未|未够|未满|还没|还没有|不够|唔够|没满|不满|否|不)"
           r"(?:啊|呀|啦|嘅|的|了|咗)?$|未够|未满|还没满|还不够|冇户口|没有户口|没户口",
-    "materials": r"带什么|带啥|带咩|带啲咩|材料|证件|资料",
-    "where": r"去哪|哪里办|在哪|边度|喺边|地址|地点|几点|开门",
-    "online": r"手机|网上|线上|app|小程序|微信|电话办",
+    # the menu options named after an aspect answer to that aspect's words, kept in one place
+    **{aspect: ASPECT_WORDS[aspect] for aspect in ("materials", "where", "online")},
     "human": r"工作人员|真人|人工|职员|搵人|找人",
     "done": r"办完|搞掂|冇嘢|没事了|没有了|冇其他|没别的|唔使了|不用了|够了|可以了|明白了|知道了",
     "continue": r"继续|再试|再问|自己问|唔使人|不用人",

@@ -74,6 +74,9 @@ class Settings:
     # the start of a conversation offers these services as buttons (service ids, at most 4)
     kiosk_services: str = ("pension_certification,senior_card,social_security_card,"
                            "medical_reimbursement")
+    # not understood (any channel): these services as numbered choices, then a person (1-3 ids;
+    # the defaults match the 社保、医保、长者卡 that the fallback_first text names)
+    fallback_services: str = "pension_certification,medical_reimbursement,senior_card"
 
     def validate(self) -> "Settings":
         if self.hant_cmn not in ("s2t", "s2tw"):
@@ -91,6 +94,7 @@ class Settings:
         self._validate_voice()
         self._validate_handoff()
         self._validate_kiosk()
+        self._validate_fallback()
         return self
 
     def _validate_kiosk(self) -> None:
@@ -118,6 +122,15 @@ class Settings:
 
     def kiosk_service_ids(self) -> list[str]:
         return [s.strip() for s in self.kiosk_services.split(",") if s.strip()]
+
+    def fallback_service_ids(self) -> list[str]:
+        return [s.strip() for s in self.fallback_services.split(",") if s.strip()]
+
+    def _validate_fallback(self) -> None:
+        services = self.fallback_service_ids()
+        if not 1 <= len(services) <= 3 or any(s not in SERVICE_IDS for s in services):
+            raise SettingsError(f"fallback_services must be 1-3 service ids from "
+                                f"bot/services.py, comma-separated; not {self.fallback_services!r}")
 
     def _validate_handoff(self) -> None:
         checks = [

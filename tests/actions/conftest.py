@@ -5,6 +5,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import settings
+
 
 def make_tracker(text: str, intent: str, language: str = "cmn",
                  slots: Optional[dict[str, Any]] = None,
@@ -25,3 +27,12 @@ def make_tracker(text: str, intent: str, language: str = "cmn",
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """The actions read the settings once per process; a test that changes the
+    environment gets them read again, and the next test gets the defaults back."""
+    settings.cache_clear()
+    yield
+    settings.cache_clear()

@@ -229,3 +229,19 @@ def test_emergency_says_120_first_and_asks_for_urgent_handoff(dispatcher):
 def test_handoff_replies_in_the_language(dispatcher):
     ActionHandoff().run(dispatcher, make_tracker("转人工", "human", "yue"), {})
     assert "搵工作人员" in texts(dispatcher)[0]
+
+
+def test_menu_answer_in_words_the_aspect_rules_know(dispatcher):
+    menu = {"service": "id_card", "step": "where", "options": ["materials", "online", "human", "done"]}
+    events = ActionExplainDetail().run(dispatcher, make_tracker("要唔要帶戶口簿", "ask_detail", "yue",
+                                                                menu), {})
+    assert slots(events)["step"] == "materials" and slots(events)["history"] == ["where"]
+
+
+def test_being_phoned_about_a_service_is_not_a_question_about_phoning(dispatcher):
+    menu = {"service": "pension_certification", "step": "materials",
+            "options": ["where", "online", "human", "done"]}
+    events = ActionExplainService().run(dispatcher, make_tracker(
+        "社区的人打电话来说我妈的养老金认证要做了，去哪里做", "svc_pension_certification", "cmn", menu), {})
+    assert slots(events)["step"] == "where"
+    assert texts(dispatcher)[0] == "办理地点：" + PENSION.text("where", "cmn")

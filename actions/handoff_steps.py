@@ -1,0 +1,25 @@
+"""Hand-over steps the walk and the handoff actions share.
+
+Plain functions on a Turn, so the walk (actions/flow.py) can hand over without
+importing the Action classes of actions/handoff.py.
+"""
+from __future__ import annotations
+
+from actions.common import settings
+from actions.turn import Turn
+
+
+def hand_over(turn: Turn, reason: str) -> None:
+    """Tell the person staff are coming and give a hotline; queue the case."""
+    service = turn.service
+    # The service's own hotline when we know the service, else the operator's (setting hotline).
+    turn.reply.say("handoff", hotline=service.hotline if service else settings().hotline)
+    queue_case(turn, reason)
+
+
+def queue_case(turn: Turn, reason: str) -> None:
+    """Signal the gateway to queue a case for staff; the question on screen is gone."""
+    service = turn.service
+    turn.reply.signal(handoff={"reason": reason, "service": service.id if service else None})
+    turn.set("options", [])
+    turn.set("step", "")
