@@ -1,0 +1,58 @@
+"""The custom menu's JSON, WeChat's limits, and the command that prints it."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from channels.wechat.menu import MenuError, TOP_SERVICES, build_menu, main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_menu_shape():
+    menu = build_menu([("pension_certification", "养老金资格认证"), ("senior_card", "长者卡")])
+    assert menu == {"button": [
+        {"name": "办事指南", "sub_button": [
+            {"type": "click", "name": "养老金资格认证", "key": "svc:pension_certification"},
+            {"type": "click", "name": "长者卡", "key": "svc:senior_card"}]},
+        {"type": "click", "name": "找人工", "key": "human"},
+        {"name": "语言", "sub_button": [
+            {"type": "click", "name": "普通话", "key": "lang:cmn"},
+            {"type": "click", "name": "廣東話", "key": "lang:yue"}]},
+    ]}
+
+
+def test_wechat_limits_are_checked():
+    with pytest.raises(MenuError):
+        build_menu([(f"s{i}", "名") for i in range(6)])            # a submenu holds 5
+    with pytest.raises(MenuError):
+        build_menu([("s", "名" * 21)])                               # over 60 bytes
+    with pytest.raises(MenuError):
+        build_menu([("s" * 130, "名")])                              # key over 128 bytes
+    with pytest.raises(MenuError):
+        build_menu([])
+
+
+def test_command_prints_the_menu_from_the_catalog():
+    result = subprocess.run([sys.executable, "-m", "channels.wechat.menu"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, check=True)
+    menu = json.loads(result.stdout)
+    services = menu["button"][0]["sub_button"]
+    assert [b["key"] for b in services] == [f"svc:{sid}" for sid in TOP_SERVICES]
+    assert services[0]["name"] == "养老金资格认证"
+
+
+def test_traditional_cantonese_menu(capsys):
+    assert main(["--language", "yue", "--script", "hant", "--services", "senior_card"]) == 0
+    menu = json.loads(capsys.readouterr().out)
+    assert menu["button"][0]["name"] == "辦事指南"
+    assert menu["button"][0]["sub_button"][0]["name"] == "長者卡"
+
+
+def test_unknown_service_is_one_line(capsys):
+    assert main(["--services", "pension_certification,flying_lessons"]) == 2
+    assert capsys.readouterr().err.strip() == "wechat menu: unknown service id 'flying_lessons'"
