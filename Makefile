@@ -83,10 +83,10 @@ validate: $(VENV_RASA)/.installed ## Check the Rasa training data and domain
 	$(RASA) data validate --config config.yml --domain bot/domain --data nlu_data --fail-on-warnings
 
 run: setup train ## Start Rasa, the action server and the gateway; Ctrl-C stops all
-	@$(PY) -m channels.stack --model $(MODEL)
+	@$(PY) -m channels.tools.stack --model $(MODEL)
 
 chat: setup train ## Talk to Kaifong in the terminal
-	@$(PY) -m channels.chat_cli --model $(MODEL)
+	@$(PY) -m channels.tools.chat --model $(MODEL)
 
 test: setup train ## Run every test (set-up included)
 	$(MAKE) --no-print-directory validate

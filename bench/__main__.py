@@ -20,7 +20,7 @@ import aiohttp
 
 from bot.language import detect_language, detect_script
 from bot.services import intent_to_act
-from channels.stack import ROOT, Stack, StackConfig, free_port
+from channels.tools.stack import ROOT, Stack, StackConfig, free_port
 
 Row = tuple[str, str]
 

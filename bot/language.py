@@ -134,13 +134,17 @@ _SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _MULTISPACE = re.compile(r"\s+")
 
 
+def join_cjk(text: str) -> str:
+    """No spaces between Chinese words: the recogniser writes 「养老金 资格 认证」."""
+    return _SPACE_BETWEEN_CJK.sub("", text).strip()
+
+
 def normalize(text: str) -> str:
     """Text as the NLU was trained on: Simplified, half-width, no emoji,
     no spaces between Chinese words (the recogniser writes 「养老金 资格 认证」)."""
     text = unicodedata.normalize("NFKC", text)
     text = _EMOJI_RE.sub("", text)
-    text = _MULTISPACE.sub(" ", text).strip()
-    text = _SPACE_BETWEEN_CJK.sub("", text)
+    text = join_cjk(_MULTISPACE.sub(" ", text))
     return to_simplified(text).lower()
 
 

@@ -53,8 +53,8 @@ class Settings:
     tts_max_chars: int = 2000      # longest text /api/tts reads aloud
     tts_timeout: float = 20.0      # seconds to wait for one sentence
     voice_model_url: str = "https://alphacephei.com/vosk/models/vosk-model-small-cn-0.22.zip"
-    # handing the person to staff (channels/handoff) and the staff console (channels/console)
-    handoff_db: str = ""                  # SQLite file; empty: <data_dir>/kaifong.sqlite3
+    # handing the person to staff (channels/gateway/handoff) and the staff console (channels/console)
+    database: str = ""                    # the gateway's SQLite file; empty: <data_dir>/kaifong.sqlite3
     handoff_recent_turns: int = 10        # turns before the handoff kept in the case, masked
     handoff_poll_seconds: float = 25.0    # longest wait of GET /api/chat/{sender}/messages
     staff_hours: str = "always"           # or e.g. "mon-fri 09:00-17:00, sat 09:00-12:00"

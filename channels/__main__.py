@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.catalog import CatalogError
 from bot.settings import SettingsError, load_settings
-from channels.app import create_app
+from channels.gateway.app import create_app
 
 
 def main() -> int:

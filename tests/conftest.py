@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.texts import say
 
-from channels.stack import ROOT, Stack, StackConfig, free_port
+from channels.tools.stack import ROOT, Stack, StackConfig, free_port
 
 
 def _model() -> Path:

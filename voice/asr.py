@@ -14,7 +14,7 @@ import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 import vosk
@@ -89,7 +89,13 @@ class Partial:
     text: str
 
 
-AsrEvent = Union[Partial, Transcript]
+@dataclass(frozen=True)
+class SpeechStart:
+    """Speech began (the voice-activity detector's mark): a caller talking over a
+    prompt stops it at once, before any word is recognised."""
+
+
+AsrEvent = Union[SpeechStart, Partial, Transcript]
 
 
 def _parse(result_json: str) -> tuple[str, list[Word]]:
@@ -220,7 +226,6 @@ class AsrSession:
         self._texts: list[str] = []
         self._words: list[Word] = []
         self._last_partial = ""
-        self.heard_speech = False
 
     def accept(self, pcm16: bytes) -> list[AsrEvent]:
         """Feed 16-bit mono PCM at the session's rate; returns what was recognised so far."""
@@ -234,7 +239,7 @@ class AsrSession:
             self._pending_len += self._frame
             mark = self._endpointer.push(float(level))
             if mark == vad.START:
-                self.heard_speech = True
+                events.append(SpeechStart())
             elif mark in (vad.END_SILENCE, vad.END_MAX_LENGTH):
                 self._feed()
                 final = self._finish_utterance(mark)
@@ -425,10 +430,3 @@ class AsrStream:
     async def finish(self) -> Optional[Transcript]:
         async with self._lock:
             return await self._engine._run(self._session.finish)
-
-    async def feed_all(self, chunks: Iterable[bytes]) -> list[AsrEvent]:
-        events: list[AsrEvent] = []
-        for chunk in chunks:
-            events.extend(await self.feed(chunk))
-        final = await self.finish()
-        return events + ([final] if final else [])

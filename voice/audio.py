@@ -35,9 +35,6 @@ class Audio:
     def to_pcm16(self) -> bytes:
         return float_to_pcm16(self.samples)
 
-    def to_wav(self) -> bytes:
-        return wav_bytes(self.to_pcm16(), self.rate)
-
 
 @dataclass(frozen=True)
 class WavFormat:

@@ -8,10 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
-from channels.http import BadRequest, json_ok, read_json_object, text_field
-from channels.keys import HANDOFF, PIPELINE, SETTINGS, HEALTH_PROBES
-from channels.pipeline import TurnResult
-from channels.rasa_client import AssistantUnavailable
+from channels.gateway.http import BadRequest, json_error, json_ok, read_json_object, text_field
+from channels.gateway.keys import HANDOFF, PIPELINE, SETTINGS, HEALTH_PROBES
+from channels.gateway.pipeline import TurnResult
+from channels.gateway.rasa_client import AssistantUnavailable
 
 _SENDER_RE = re.compile(r"^[\w.:@\-]{1,128}$")
 
@@ -22,7 +22,7 @@ async def understand(request: web.Request) -> web.Response:
     try:
         result = await request.app[PIPELINE].understand(text)
     except AssistantUnavailable as exc:
-        return json_ok({"error": f"language understanding is unavailable ({exc.part})"}, 503)
+        return json_error(f"language understanding is unavailable ({exc.part})", 503)
     return json_ok(result)
 
 

@@ -22,8 +22,8 @@ from typing import Awaitable, Callable, Optional
 from aiohttp import web
 
 from channels.console import accounts
-from channels.http import json_error
-from channels.keys import DATABASE, SETTINGS
+from channels.gateway.http import json_error
+from channels.gateway.keys import DATABASE, SETTINGS
 
 COOKIE = "kf_console"
 CSRF_HEADER = "X-CSRF-Token"

@@ -2,7 +2,7 @@
 
 Each entry of FIGURES adds keys to GET /console/api/figures. To add figures
 (e.g. more rating figures), add a function here, or for data held elsewhere
-(the ratings live in channels/feedback.py) an async source in routes.figures.
+(the ratings live in channels/gateway/ratings.py) an async source in routes.figures.
 """
 from __future__ import annotations
 

@@ -23,10 +23,10 @@ from channels.console.figures import case_figures
 from channels.console.hub import ConsoleHub
 from channels.console.passwords import hash_password, needs_rehash, verify_password, weakness
 from channels.console.views import case_detail, case_summary
-from channels.handoff import store
-from channels.handoff.desk import CaseError, HandoffDesk
-from channels.http import BadRequest, json_error, json_ok, read_json_object, text_field
-from channels.keys import DATABASE, FEEDBACK, HANDOFF, SETTINGS
+from channels.gateway.handoff import store
+from channels.gateway.handoff.desk import CaseError, HandoffDesk
+from channels.gateway.http import BadRequest, json_error, json_ok, read_json_object, text_field
+from channels.gateway.keys import CATALOG, DATABASE, HANDOFF, RATINGS, SETTINGS
 
 log = logging.getLogger("kaifong.console")
 
@@ -133,7 +133,7 @@ def _case_id(request: web.Request) -> int:
 
 
 def _case_error(exc: CaseError) -> web.Response:
-    return json_ok({"error": str(exc), **exc.details}, exc.status)
+    return json_error(str(exc), exc.status, **exc.details)
 
 
 async def queue_summaries(desk: HandoffDesk) -> list[dict[str, Any]]:
@@ -233,12 +233,11 @@ async def figures(request: web.Request, staff: StaffUser) -> web.Response:
         raise BadRequest("days must be 1-3650")
     now = time.time()
     result = await request.app[DATABASE].run(case_figures, now - int(days) * 86400, now)
-    services = request.app[HANDOFF].services
+    services = request.app[CATALOG]
     result.update(days=int(days), staff_online=request.app[CONSOLE_HUB].online(),
                   service_names={s: services[s].text("name", "cmn")
                                  for s in result["by_service"] if s in services})
-    feedback = request.app.get(FEEDBACK)   # 好差评, stored by channels/feedback.py
-    result["ratings"] = await asyncio.to_thread(feedback.figures) if feedback else None
+    result["ratings"] = await request.app[RATINGS].figures()   # 好差评 (channels/gateway/ratings.py)
     return json_ok(result)
 
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from channels.console import accounts
 from channels.console.hub import ConsoleHub
 from channels.console.routes import CONSOLE_HUB, add_console_routes, queue_summaries
-from channels.keys import DATABASE, HANDOFF
+from channels.gateway.keys import DATABASE, HANDOFF
 
 # Everything the page needs comes from the gateway itself: it works offline.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

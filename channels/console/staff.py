@@ -5,7 +5,7 @@
     python -m channels.console.staff disable NAME | enable NAME
     python -m channels.console.staff list
 
-The database is the gateway's (setting handoff_db, else <data_dir>/kaifong.sqlite3),
+The database is the gateway's (setting database, else <data_dir>/kaifong.sqlite3),
 or --db PATH. The password is asked twice without echo, or read from the first
 line of standard input with --password-stdin (or when it is not a terminal);
 only its argon2 hash is stored.
@@ -22,9 +22,9 @@ from typing import Optional, TextIO
 from bot.settings import SettingsError, load_settings
 from channels.console import accounts
 from channels.console.passwords import hash_password, weakness
-from channels.handoff import store
-from channels.handoff.db import connect, in_transaction
-from channels.handoff.setup import database_path
+from channels.gateway.handoff import store
+from channels.gateway.db import connect, in_transaction
+from channels.gateway.db import database_path
 
 
 class CliError(Exception):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from channels.console.auth import StaffUser
-from channels.handoff.phone import mask_all, mask_phone
-from channels.handoff.store import Case
+from channels.gateway.handoff.callback import mask_all, mask_phone
+from channels.gateway.handoff.store import Case
 
 
 def case_summary(case: Case, position: Optional[int], last_words: Optional[str],

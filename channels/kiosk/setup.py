@@ -10,17 +10,21 @@ from typing import AsyncIterator, Optional
 
 from aiohttp import WSCloseCode, web
 
-from bot.catalog import Service, load_catalog
-from channels.keys import HANDOFF, PIPELINE, SETTINGS
-from channels.kiosk.connection import KioskConnection
-from voice.http import ASR_ENGINE, TTS_ENGINE
+from bot.texts import say
+from channels.gateway.handoff.desk import HandoffDesk
+from channels.gateway.http import json_error
+from channels.gateway.keys import (ASR_ENGINE, CATALOG, CHANNELS, HANDOFF, PIPELINE, SETTINGS,
+                                   TTS_ENGINE)
+from channels.kiosk import connection
+from channels.kiosk.channel import LOCATION_FACT, KioskChannel
+from channels.kiosk.connection import KioskSocket
+from channels.kiosk.visit import KioskVisit
 
 log = logging.getLogger("kaifong.kiosk")
 
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"kiosk.css": "text/css; charset=utf-8", "kiosk.js": "text/javascript; charset=utf-8",
           "mic-worklet.js": "text/javascript; charset=utf-8"}
-LOCATION_FACT = "自助机地点"   # the console shows a case's facts by their names
 MAX_MESSAGE = 256 * 1024        # one websocket message from the page
 
 # Everything the page needs comes from the gateway itself: it works offline.
@@ -28,20 +32,29 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; "
        "base-uri 'none'; form-action 'none'")
 
+__all__ = ["LOCATION_FACT", "STATIC", "setup_kiosk"]
+
 
 class KioskHub:
-    """The connected kiosk pages; each hears when any case changes (queue places)."""
+    """The connected pages: each hears when any case changes (queue places), and
+    each is closed at shutdown after its person's queue place is given up."""
 
-    def __init__(self, services: dict[str, Service]) -> None:
-        self.services = services   # the catalog, for the service buttons
-        self.connections: set[KioskConnection] = set()
+    def __init__(self, channel: KioskChannel) -> None:
+        self.channel = channel
+        self.desk: Optional[HandoffDesk] = None
         self._pending: Optional[asyncio.Task[None]] = None
         self._closing: set[asyncio.Task[None]] = set()
+        self._sockets: dict[KioskVisit, web.WebSocketResponse] = {}
 
-    def finish(self, connection: KioskConnection) -> None:
+    def join(self, visit: KioskVisit, ws: web.WebSocketResponse) -> None:
+        self.channel.visits.add(visit)
+        self._sockets[visit] = ws
+
+    def finish(self, visit: KioskVisit) -> None:
         """The page went away: end its person in the background."""
-        self.connections.discard(connection)
-        task = asyncio.get_running_loop().create_task(connection.close())
+        self.channel.visits.discard(visit)
+        self._sockets.pop(visit, None)
+        task = asyncio.get_running_loop().create_task(visit.close())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
@@ -51,17 +64,26 @@ class KioskHub:
 
     async def _tell(self) -> None:
         await asyncio.sleep(0.05)   # a burst of changes: one look
-        for connection in list(self.connections):
+        for visit in list(self.channel.visits):
             try:
-                await connection.queue_changed()
+                await self._place(visit)
             except Exception:
                 log.exception("kiosk queue update failed")
+
+    async def _place(self, visit: KioskVisit) -> None:
+        """Our place in the queue may have moved."""
+        sender = visit.sender
+        if sender is None or visit.handoff is None or self.desk is None:
+            return
+        state = await self.desk.state_of(sender)
+        if sender == visit.sender:
+            await visit.set_handoff(state)
 
     async def close_all(self) -> None:
         if self._pending is not None:
             self._pending.cancel()
-        for connection in list(self.connections):
-            await connection.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+        for ws in list(self._sockets.values()):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
         if self._closing:   # people leaving queues: let them finish while the database is open
             await asyncio.wait(list(self._closing), timeout=5)
 
@@ -70,7 +92,10 @@ KIOSK_HUB = web.AppKey("kiosk_hub", KioskHub)
 
 
 def setup_kiosk(app: web.Application) -> None:
-    """Register after setup_handoff and setup_voice: the kiosk uses the desk and the engines."""
+    """Register after the core: the kiosk uses the desk, the pipeline and the voice engines."""
+    channel = KioskChannel(app[SETTINGS])
+    app[CHANNELS].register(channel)
+    app[KIOSK_HUB] = KioskHub(channel)
     app.router.add_get("/", page)
     app.router.add_get("/kiosk/static/{name}", static_file)
     app.router.add_get("/kiosk/ws", websocket)
@@ -80,13 +105,9 @@ def setup_kiosk(app: web.Application) -> None:
 
 
 async def _hub(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    hub = KioskHub(load_catalog(settings.catalog_dir))
-    app[KIOSK_HUB] = hub
-    desk = app[HANDOFF]
-    desk.subscribe(hub.changed)
-    if settings.kiosk_location:
-        desk.channel_facts["kiosk"] = {LOCATION_FACT: settings.kiosk_location}
+    hub = app[KIOSK_HUB]
+    hub.desk = app[HANDOFF]
+    app[HANDOFF].subscribe(hub.changed)
     try:
         yield
     finally:
@@ -94,8 +115,7 @@ async def _hub(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _close_sockets(app: web.Application) -> None:
-    if KIOSK_HUB in app:
-        await app[KIOSK_HUB].close_all()
+    await app[KIOSK_HUB].close_all()
 
 
 async def page(request: web.Request) -> web.StreamResponse:
@@ -118,18 +138,21 @@ def _same_origin(request: web.Request) -> bool:
 
 async def websocket(request: web.Request) -> web.StreamResponse:
     if not _same_origin(request):
-        return web.json_response({"error": "请求被拒绝：来源不对。"}, status=403)
+        return json_error(say("kiosk_wrong_origin", "cmn"), 403)
     app = request.app
     hub = app[KIOSK_HUB]
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_MESSAGE, compress=False)
     await ws.prepare(request)
-    connection = KioskConnection(ws, app[SETTINGS], app[PIPELINE], app[HANDOFF],
-                                 app[TTS_ENGINE], app[ASR_ENGINE], hub.services)
-    hub.connections.add(connection)
+    visit = KioskVisit(KioskSocket(ws), app[SETTINGS], app[PIPELINE], app[TTS_ENGINE],
+                       app[ASR_ENGINE], app[CATALOG])
+    hub.join(visit, ws)
+    await visit.send_ui("hello")
+    watcher = asyncio.get_running_loop().create_task(visit.watch_idle())
     try:
-        await connection.run()
+        await connection.receive(ws, visit)
     finally:
-        hub.finish(connection)
+        watcher.cancel()
+        hub.finish(visit)
     return ws
 
 

@@ -79,20 +79,3 @@ def welcome(services: Mapping[str, Service], language: str, script: str, setting
         messages.append({"text": text("kiosk_examples", language, script, settings),
                          "buttons": buttons})
     return messages
-
-
-def spoken(messages: list[Mapping[str, Any]]) -> str:
-    """What is read aloud for an answer: every text, then the options on its buttons
-    (a person who cannot read still hears what they can choose)."""
-    parts: list[str] = []
-    for message in messages:
-        if message.get("text"):
-            parts.append(str(message["text"]).rstrip())
-        for button in message.get("buttons") or []:
-            parts.append(str(button.get("title", "")).strip() + "。")
-    return "\n".join(p for p in parts if p.strip("。"))
-
-
-def left_note() -> str:
-    """Told to staff (in Simplified, as staff read) when the person left the kiosk."""
-    return say("kiosk_left", "cmn")

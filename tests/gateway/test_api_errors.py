@@ -4,8 +4,8 @@ server keeps serving throughout."""
 import pytest
 
 from bot.settings import load_settings
-from channels.app import create_app
-from channels.stack import free_port
+from channels.gateway.app import create_app
+from channels.tools.stack import free_port
 
 
 @pytest.fixture

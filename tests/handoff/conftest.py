@@ -9,12 +9,12 @@ from typing import Any, Optional
 import pytest
 
 from bot.settings import Settings, load_settings
-from channels.app import create_app
+from channels.gateway.app import create_app
 from channels.console import accounts
 from channels.console.passwords import hash_password
-from channels.handoff import store
-from channels.handoff.db import connect, in_transaction
-from channels.handoff.setup import database_path
+from channels.gateway.handoff import store
+from channels.gateway.db import connect, in_transaction
+from channels.gateway.db import database_path
 
 PASSWORD = "correct horse battery"
 

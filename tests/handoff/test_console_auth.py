@@ -5,8 +5,8 @@ import sqlite3
 import pytest
 from aiohttp import WSMsgType, WSServerHandshakeError
 
-from channels.app import create_app
-from channels.handoff.setup import database_path
+from channels.gateway.app import create_app
+from channels.gateway.db import database_path
 from tests.handoff.conftest import PASSWORD, StaffClient, add_staff, chat, origin
 
 PUBLIC = {("GET", "/console/login"), ("POST", "/console/login"), ("GET", "/console/static/{name}")}

@@ -7,14 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from channels.app import create_app
+from channels.gateway.app import create_app
 from channels.console import accounts
 from channels.console.staff import main as staff_cli
-from channels.handoff import store
-from channels.handoff.db import connect, in_transaction
-from channels.handoff.hours import HoursError, StaffHours
-from channels.handoff.phone import find_phone, mask_all, mask_phone
-from channels.handoff.words import about_a_phone, is_cancel, wants_callback
+from channels.gateway.handoff import store
+from channels.gateway.db import connect, in_transaction
+from channels.gateway.handoff.hours import HoursError, StaffHours
+from channels.gateway.handoff.callback import find_phone, mask_all, mask_phone
+from channels.gateway.handoff.words import about_a_phone, is_cancel, wants_callback
 
 HK = timezone(timedelta(hours=8))
 

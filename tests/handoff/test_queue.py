@@ -4,8 +4,8 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 from bot.language import detect_script
-from channels.handoff.hours import DAYS
-from channels.app import create_app
+from channels.gateway.handoff.hours import DAYS
+from channels.gateway.app import create_app
 from tests.handoff.conftest import chat, poll, texts
 
 

@@ -3,7 +3,7 @@ SQLite file has the case, its transcript, the unsent staff messages, the staff
 login, and still routes the person's messages to staff."""
 from aiohttp.test_utils import TestClient, TestServer
 
-from channels.app import create_app
+from channels.gateway.app import create_app
 from tests.handoff.conftest import StaffClient, chat, poll
 
 

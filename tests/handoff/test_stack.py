@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from channels.stack import ROOT
+from channels.tools.stack import ROOT
 from tests.handoff.conftest import PASSWORD
 from tests.integration.helpers import Conversation, assert_traditional, get
 

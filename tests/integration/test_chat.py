@@ -176,7 +176,7 @@ def test_ratings_are_stored(base_url, stack):
     chat.say("谢谢")
     chat.say("1")
     chat.say("等太久了")
-    db = sqlite3.connect(stack.config.run_dir / "feedback.db")
+    db = sqlite3.connect(stack.config.run_dir / "kaifong.sqlite3")
     row = db.execute("SELECT score, reason, service, channel, language FROM ratings WHERE sender = ?",
                      (chat.sender,)).fetchone()
     assert row == (1, "等太久了", "id_card", "api", "cmn")

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import numpy as np
 import pytest
 
-from channels.stack import ROOT
+from channels.tools.stack import ROOT
 from tests.handoff.conftest import PASSWORD
 from tests.voice.conftest import KO_MODEL, espeak_audio, free_port
 from voice import audio as au

@@ -12,13 +12,13 @@ import pytest
 
 from bot.language import detect_script
 from bot.settings import SettingsError, load_settings
-from channels.app import create_app
-from channels.handoff import store
-from channels.keys import HANDOFF, PIPELINE
+from channels.gateway.app import create_app
+from channels.gateway.handoff import store
+from channels.gateway.keys import HANDOFF, PIPELINE
 from channels.kiosk.idle import ASK, RESET, IdleWatch
-from channels.kiosk.listener import tidy
+from bot.language import join_cjk
 from channels.kiosk.setup import LOCATION_FACT, STATIC
-from channels.kiosk.ui import spoken
+from channels.gateway.speaking import KEYPAD, spoken
 from tests.kiosk.conftest import KO_WORD, LOCATION, speech_wav
 from tests.voice.conftest import KO_MODEL
 from voice import audio as au
@@ -239,7 +239,10 @@ async def test_speech_streamed_over_the_socket_comes_back_as_words(client, fake_
     assert (await kiosk.next("listening"))["on"] is False   # tapped: the pause ended it
     user = await kiosk.next("user")
     assert KO_WORD in user["text"]
-    assert KO_WORD in texts(await kiosk.next("reply"))
+    reply = await kiosk.next("reply")
+    assert KO_WORD in texts(reply)
+    # Cantonese was asked for and the Mandarin-side model listened: the person is told, first
+    assert "普通话" in reply["messages"][0]["text"] and KO_WORD not in reply["messages"][0]["text"]
     assert fake_rasa.received[-1]["metadata"]["channel"] == "kiosk"
 
 
@@ -353,7 +356,15 @@ def test_what_is_read_aloud_includes_the_choices():
     said = spoken([{"text": "您想知道哪一项？"},
                    {"text": "请说数字。", "buttons": [{"title": "1 要带什么材料", "payload": "1"}]}])
     assert said == "您想知道哪一项？\n请说数字。\n1 要带什么材料。"
-    assert tidy(" 养老金 资格 认证 ") == "养老金资格认证" and tidy("여보 세요") == "여보 세요"
+    assert join_cjk(" 养老金 资格 认证 ") == "养老金资格认证" and join_cjk("여보 세요") == "여보 세요"
+
+
+def test_a_phone_reads_the_choices_as_keys_to_press():
+    reply = [{"text": "您想知道哪一项？", "buttons": [
+        {"title": "1 要带什么材料", "payload": "1"}, {"title": "4 找工作人员", "payload": "4"}]}]
+    assert spoken(reply, "cmn", KEYPAD) == \
+        "您想知道哪一项？\n要带什么材料，请按1。\n找工作人员，请按4。"
+    assert spoken(reply, "yue", KEYPAD).endswith("找工作人员，请撳4。")
 
 
 @pytest.mark.parametrize("setting, value", [

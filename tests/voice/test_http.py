@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from channels.app import create_app
+from channels.gateway.app import create_app
 from tests.voice.conftest import KO_MENU, gateway_settings, read_wav, wav_file
 from tests.voice.test_asr import clip
 

@@ -3,7 +3,7 @@
 Used by `make run` and by the integration tests. Ctrl-C (or SIGTERM) stops all
 three; if one dies, the others are stopped and the reason is printed.
 
-    python -m channels.stack --model .build/models/<hash>.tar.gz
+    python -m channels.tools.stack --model .build/models/<hash>.tar.gz
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.texts import say
-from channels.handoff.hours import StaffHours
-from channels.handoff.phone import mask_phone
+from channels.gateway.handoff.hours import StaffHours
+from channels.gateway.handoff.callback import mask_phone
 
 Message = dict[str, Any]
 CANCEL_PAYLOAD = "取消"   # what the button sends is what a person would type

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Optional
 
 from aiohttp import web
 
@@ -18,12 +18,19 @@ class BadRequest(Exception):
         self.status = status
 
 
-def json_error(message: str, status: int) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+def _dumps(body: Any) -> str:
+    return json.dumps(body, ensure_ascii=False)   # Chinese as UTF-8, never \u escapes
 
 
-def json_ok(body: Any, status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+def json_ok(body: Any, status: int = 200, headers: Optional[dict[str, str]] = None
+            ) -> web.Response:
+    """Every JSON answer of the gateway goes out here (errors through json_error)."""
+    return web.json_response(body, status=status, headers=headers, dumps=_dumps)
+
+
+def json_error(message: str, status: int, headers: Optional[dict[str, str]] = None,
+               **extra: Any) -> web.Response:
+    return json_ok({"error": message, **extra}, status, headers)
 
 
 @web.middleware

@@ -259,3 +259,16 @@ def fetch_outbox(conn: sqlite3.Connection, sender: str, after: Optional[int],
             conn.execute("UPDATE outbox SET delivered_at = ? WHERE sender = ? AND id <= ?"
                          " AND delivered_at IS NULL", (now, sender, rows[-1]["id"]))
     return [dict(row) for row in rows]
+
+
+def undelivered(conn: sqlite3.Connection, sender: str) -> list[dict[str, Any]]:
+    """Messages for `sender` that no channel has delivered yet, oldest first."""
+    rows = conn.execute("SELECT id, author, text, created_at FROM outbox"
+                        " WHERE sender = ? AND delivered_at IS NULL ORDER BY id",
+                        (sender,)).fetchall()
+    return [dict(row) for row in rows]
+
+
+def mark_delivered(conn: sqlite3.Connection, sender: str, up_to: int, now: float) -> None:
+    conn.execute("UPDATE outbox SET delivered_at = ? WHERE sender = ? AND id <= ?"
+                 " AND delivered_at IS NULL", (now, sender, up_to))

@@ -1,80 +1,30 @@
-"""Voice HTTP routes: POST /api/tts and POST /api/asr (shared/DESIGN.md), the voice
-engines' lifetime (cleanup_ctx) and their /healthz probes.
-
-Other channels reach the engines through the app keys TTS_ENGINE and ASR_ENGINE.
-"""
+"""The voice routes of the public API: POST /api/tts and POST /api/asr (shared/DESIGN.md)."""
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
-from typing import Any, AsyncIterator, Optional
+from typing import Any, Optional
 
 from aiohttp import web
 
-from channels.http import BadRequest, json_error, json_ok, read_json_object, text_field
-from channels.keys import HEALTH_PROBES, SETTINGS
-from voice.asr import MAX_PHRASES, AsrEngine, model_present
+from channels.gateway.http import BadRequest, json_error, json_ok, read_json_object, text_field
+from channels.gateway.keys import ASR_ENGINE, ASR_SLOTS, SETTINGS, TTS_ENGINE
+from voice.asr import MAX_PHRASES, model_present
 from voice.audio import WavFormat, parse_wav_header
 from voice.errors import AudioError, GrammarError, ModelMissing, TextError, TtsUnavailable, VoiceBusy
-from voice.tts import RATES, SAMPLE_RATES, VOICES, TtsEngine
+from voice.tts import RATES, SAMPLE_RATES, VOICES
 
-log = logging.getLogger("kaifong.voice.http")
-
-TTS_ENGINE = web.AppKey("tts_engine", TtsEngine)
-ASR_ENGINE = web.AppKey("asr_engine", AsrEngine)
-ASR_SLOTS = web.AppKey("asr_slots", asyncio.Semaphore)
-
-WAV_TYPES = ("audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave")
 HEADER_BYTES = 64 * 1024        # read this much before trusting the WAV header
 MAX_BYTE_RATE = 48000 * 2 * 4   # 48 kHz stereo 32-bit float: the biggest "common" audio
 TRAILER_BYTES = 64 * 1024       # chunks some writers put after the samples
 READ_CHUNK = 64 * 1024
+WAV_TYPES = ("audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave")
 _AUDIO_STATUS = {AudioError.UNREADABLE: 400, AudioError.UNSUPPORTED: 415,
                  AudioError.TOO_LONG: 413, AudioError.SILENT: 400}
 
 
-def setup_voice(app: web.Application) -> None:
-    """Register the voice routes, engines (cleanup_ctx) and health probes on `app`."""
+def setup_voice_routes(app: web.Application) -> None:
     app.router.add_post("/api/tts", tts_handler)
     app.router.add_post("/api/asr", asr_handler)
-    app.cleanup_ctx.append(_voice_engines)
-
-
-async def _voice_engines(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    tts = TtsEngine(wpm={"cmn": settings.tts_wpm_cmn, "yue": settings.tts_wpm_yue},
-                    slow_factor=settings.tts_slow_factor, cache_size=settings.tts_cache_size,
-                    max_chars=settings.tts_max_chars, timeout=settings.tts_timeout)
-    asr = AsrEngine({"cmn": settings.asr_model_cmn, "yue": settings.asr_model_yue},
-                    fallbacks={"yue": "cmn"}, workers=settings.asr_workers,
-                    max_seconds=settings.asr_max_seconds,
-                    end_silence=settings.asr_end_silence_seconds,
-                    max_utterance=settings.asr_max_utterance_seconds)
-    app[TTS_ENGINE] = tts
-    app[ASR_ENGINE] = asr
-    app[ASR_SLOTS] = asyncio.Semaphore(settings.asr_max_concurrent)
-
-    async def asr_probe() -> dict[str, Any]:
-        return asr.status()
-
-    app[HEALTH_PROBES].update(asr=asr_probe, tts=tts.probe)
-    warm_up = asyncio.create_task(_warm_up(asr))  # load models without delaying start-up
-    try:
-        yield
-    finally:
-        warm_up.cancel()
-        asr.close()
-        tts.close()
-
-
-async def _warm_up(asr: AsrEngine) -> None:
-    try:
-        await asr.warm_up()
-    except asyncio.CancelledError:
-        raise
-    except Exception:  # a broken model shows on /healthz and as 503s; start-up goes on
-        log.exception("loading the speech models failed")
 
 
 # --- POST /api/tts ----------------------------------------------------------------------
@@ -99,7 +49,7 @@ async def tts_handler(request: web.Request) -> web.Response:
     except TextError as exc:
         raise BadRequest(str(exc)) from None
     except VoiceBusy as exc:
-        return web.json_response({"error": str(exc)}, status=503, headers={"Retry-After": "2"})
+        return json_error(str(exc), 503, {"Retry-After": "2"})
     except TtsUnavailable as exc:
         return json_error(str(exc), 503)
     return web.Response(body=wav, content_type="audio/wav")

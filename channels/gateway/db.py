@@ -1,4 +1,5 @@
-"""The gateway's own SQLite file: one connection, one worker thread.
+"""The gateway's one SQLite file (queue, outbox, ratings, staff accounts): one
+connection, one worker thread, opened once for the app's lifetime.
 
 Every query runs off the event loop and one at a time, inside its own
 transaction, so a read-then-write step (claiming a case, counting a login
@@ -14,7 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, TypeVar
 
+from bot.settings import Settings
+
 T = TypeVar("T")
+
+
+def database_path(settings: Settings) -> Path:
+    """Setting `database`, else <data_dir>/kaifong.sqlite3 (the staff CLI opens it too)."""
+    return Path(settings.database or Path(settings.data_dir) / "kaifong.sqlite3")
 
 
 def connect(path: Path | str, schemas: Iterable[str] = ()) -> sqlite3.Connection:
@@ -58,7 +66,7 @@ class Database:
         self._conn = await self._submit(lambda: connect(self.path, schemas))
 
     async def apply(self, schema: str) -> None:
-        """Add the tables of another part of the gateway (the console's)."""
+        """Add the tables of one part of the gateway (each store applies its own)."""
         await self._submit(lambda: self._connection().executescript(schema))
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:

@@ -6,7 +6,9 @@ case (`waiting` or `with_staff`), `Pipeline.chat` gives every message to
 `HandoffDesk.route` and Rasa never sees it. The bot's dialogue state is
 untouched, so after the hand-back the conversation simply carries on.
 
-Staff replies and notices go to a persistent outbox; clients collect them with
+Staff replies and notices go to a persistent outbox first (nothing is lost);
+a channel that can push gets them at once through its `deliver`
+(channels/gateway/contract.py), the others collect them with
 `GET /api/chat/{sender}/messages` (long-poll), see `poll`.
 """
 from __future__ import annotations
@@ -24,13 +26,14 @@ from bot.language import LanguageState, detect_language, detect_script
 from bot.language import to_script, to_simplified
 from bot.settings import Settings
 from bot.texts import say
-from channels.handoff import notices, store
-from channels.handoff.db import Database
-from channels.handoff.hours import StaffHours
-from channels.handoff.phone import find_phone, mask_all
-from channels.handoff.recent import RecentTurns
-from channels.handoff.store import Case
-from channels.handoff.words import about_a_phone, is_cancel, wants_callback
+from channels.gateway.contract import Channels, HandOver, Outgoing
+from channels.gateway.db import Database
+from channels.gateway.handoff import notices, store
+from channels.gateway.handoff.hours import StaffHours
+from channels.gateway.handoff.callback import find_phone, mask_all
+from channels.gateway.handoff.recent import RecentTurns
+from channels.gateway.handoff.store import Case
+from channels.gateway.handoff.words import about_a_phone, is_cancel, wants_callback
 
 log = logging.getLogger("kaifong.handoff")
 
@@ -74,17 +77,18 @@ def _handoff_state(state: str, position: Optional[int] = None) -> dict[str, Any]
 
 class HandoffDesk:
     def __init__(self, db: Database, settings: Settings, hours: StaffHours,
-                 services: Mapping[str, Service], clock: Callable[[], float] = time.time) -> None:
+                 services: Mapping[str, Service], channels: Optional[Channels] = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self.settings = settings
         self.hours = hours
         self.services = services
+        self.channels = channels or Channels()
         self.clock = clock
         self.recent = RecentTurns(settings.handoff_recent_turns, settings.max_sessions, clock)
         self.staff_online: Callable[[], bool] = lambda: False   # the console replaces it
-        # channel -> facts every case from it carries (the kiosk adds its location)
-        self.channel_facts: dict[str, dict[str, Any]] = {}
         self._listeners: list[Callable[[Optional[int]], None]] = []
+        self._pushes: dict[str, asyncio.Task[None]] = {}   # sender -> delivery under way
         self._waiters: dict[str, set[asyncio.Event]] = {}
         # off hours, callback offered: sender -> (when, service, reason)
         self._offers: OrderedDict[str, tuple[float, Optional[str], str]] = OrderedDict()
@@ -118,19 +122,34 @@ class HandoffDesk:
         now = self.clock()
         if not self.hours.is_open(now):
             self._offer_callback(sender, service, reason)
-            return Routed(notices.off_hours(language, self.hours),
+            told = await self._hand_over(sender, channel, HandOver(
+                None, "off_hours", reason, reason == "emergency", None, language, script, service))
+            return Routed(told or notices.off_hours(language, self.hours),
                           _handoff_state("off_hours"), language, script)
         case = await self.db.run(lambda conn: store.open_case(
             conn, sender=sender, channel=channel, language=language, script=script,
             service=service, reason=reason, urgent=reason == "emergency",
-            facts=self._facts(service, signal, facts, channel), turns=self.recent.take(sender),
-            now=now))
+            facts=self._facts(service, signal, facts, sender, channel),
+            turns=self.recent.take(sender), now=now))
         place = await self.db.run(store.position, case.id)
         log.info("case %s queued: reason=%s service=%s channel=%s place=%s",
                  case.id, reason, service, channel, place)
         self._publish(case.id)
-        return Routed(notices.waiting(language, place or 1, case.urgent, self.staff_online()),
+        told = await self._hand_over(sender, channel, HandOver(
+            case.id, "waiting", reason, case.urgent, place, language, script, service))
+        return Routed(told or notices.waiting(language, place or 1, case.urgent,
+                                              self.staff_online()),
                       _handoff_state("waiting", place), language, script)
+
+    async def _hand_over(self, sender: str, channel: str, case: HandOver
+                         ) -> Optional[list[dict[str, Any]]]:
+        """The channel's own part of a handoff (the phone transfers the call). A channel
+        that fails must not lose the case: it is queued already, the default words stand."""
+        try:
+            return await self.channels.get(channel).hand_over(sender, case)
+        except Exception:
+            log.exception("channel %s failed to hand over case %s", channel, case.case_id)
+            return None
 
     async def _case_turn(self, case: Case, text: str, state: LanguageState) -> Routed:
         language, script = self._language_for(case, text, state)
@@ -176,22 +195,57 @@ class HandoffDesk:
                       _handoff_state("waiting", place), language, script)
 
     async def _cancel(self, case: Case, masked: str, language: str, script: str) -> Routed:
-        # A number already left stays a callback task: the person asked to be rung.
-        target = "callback" if case.callback_phone else "cancelled"
-
-        def cancel(conn: Any) -> bool:
-            store.add_message(conn, case.id, "user", masked, self.clock())
-            store.add_message(conn, case.id, "system", "（用户不等了，回到机器人）", self.clock())
-            return store.move(conn, case.id, ("waiting",), target, self.clock(),
-                              ended=target == "cancelled")
-
-        if not await self.db.run(cancel):   # claimed a moment ago: the person is with staff now
+        """The person said 「取消」「唔等喇」 while waiting: back to the bot."""
+        if not await self._stop_waiting(case, masked, say("handoff_note_cancelled", "cmn")):
+            # claimed a moment ago: the person is with staff now
             fresh = await self.db.run(store.get_case, case.id)
             return await self._case_turn(fresh, masked, LanguageState(language, script))
+        return Routed([{"text": say("handoff_cancelled", language)}], None, language, script)
+
+    async def cancel(self, sender: str, state: LanguageState) -> Optional[Routed]:
+        """The 「取消等待」 button: leave the queue as if the person had said so."""
+        case = await self.db.run(store.live_case, sender)
+        if case is None or case.state != "waiting":
+            return None
+        language, script = self._language_for(case, "", state)
+        return await self._cancel(case, "", language, script)
+
+    async def _stop_waiting(self, case: Case, masked: Optional[str], note: str) -> bool:
+        """Leave the queue. A number already left stays a callback task: the person
+        asked to be rung. False when staff claimed the case first."""
+        target = "callback" if case.callback_phone else "cancelled"
+        now = self.clock()
+
+        def cancel(conn: Any) -> bool:
+            if not store.move(conn, case.id, ("waiting",), target, now,
+                              ended=target == "cancelled"):
+                return False
+            if masked:
+                store.add_message(conn, case.id, "user", masked, now)
+            store.add_message(conn, case.id, "system", note, now)
+            return True
+
+        if not await self.db.run(cancel):
+            return False
         self._asked_number.discard(case.sender)
         self._publish(case.id)
         log.info("case %s left by the person (%s)", case.id, target)
-        return Routed([{"text": say("handoff_cancelled", language)}], None, language, script)
+        return True
+
+    async def leave(self, sender: str, note: str) -> Optional[str]:
+        """The person has gone (the kiosk was cleared, the call ended, they unsubscribed):
+        a waiting case leaves the queue, staff talking with them read `note` (Simplified,
+        as staff read). Returns the state the case was in, or None without a live case."""
+        self._offers.pop(sender, None)
+        self.recent.take(sender)
+        case = await self.db.run(store.live_case, sender)
+        if case is None:
+            return None
+        if case.state == "waiting" and await self._stop_waiting(case, None, note):
+            return "waiting"
+        await self.db.run(store.add_message, case.id, "system", note, self.clock())
+        self._publish(case.id)
+        return "with_staff"
 
     async def _callback_turn(self, sender: str, text: str, state: LanguageState,
                              channel: str) -> Optional[Routed]:
@@ -204,8 +258,8 @@ class HandoffDesk:
             case = await self.db.run(lambda conn: store.open_callback(
                 conn, sender=sender, channel=channel, language=language, script=script,
                 service=service, reason=reason, phone=phone,
-                facts=self._facts(service, {}, None, channel), turns=self.recent.take(sender),
-                now=self.clock()))
+                facts=self._facts(service, {}, None, sender, channel),
+                turns=self.recent.take(sender), now=self.clock()))
             log.info("callback task %s created (channel=%s)", case.id, channel)
             self._publish(case.id)
             return Routed([{"text": notices.callback_saved(language, phone)}],
@@ -242,12 +296,16 @@ class HandoffDesk:
                 state.script if told_script else case.script)
 
     def _facts(self, service: Optional[str], signal: Mapping[str, Any],
-               extra: Optional[Mapping[str, Any]], channel: str) -> dict[str, Any]:
+               extra: Optional[Mapping[str, Any]], sender: str, channel: str) -> dict[str, Any]:
         facts: dict[str, Any] = {}
         if service:
             facts["service_name"] = self.services[service].text("name", "cmn")
-        for source in (self.channel_facts.get(channel) or {}, extra or {},
-                       signal.get("facts") or {}):
+        try:
+            told = dict(self.channels.get(channel).facts(sender))
+        except Exception:   # the case matters more than a fact about it
+            log.exception("channel %s failed to give its facts", channel)
+            told = {}
+        for source in (told, extra or {}, signal.get("facts") or {}):
             for key, value in source.items():
                 facts[str(key)] = mask_all(value) if isinstance(value, str) else value
         return facts
@@ -381,7 +439,36 @@ class HandoffDesk:
                                        self.clock())
         for event in self._waiters.get(case.sender, ()):
             event.set()
+        if case.channel in self.channels:
+            self._push(case.sender, case.channel)
         return message_id
+
+    def _push(self, sender: str, channel: str) -> None:
+        """Hand the person's undelivered messages to a channel that pushes, in the
+        background (staff do not wait for a phone line or WeChat's API). One delivery
+        per person at a time, so messages never overtake each other."""
+        running = self._pushes.get(sender)
+        if running is not None and not running.done():
+            running.add_done_callback(lambda _: self._push(sender, channel))
+            return
+        task = asyncio.get_running_loop().create_task(self._deliver(sender, channel))
+        self._pushes[sender] = task
+        task.add_done_callback(lambda t: self._pushes.pop(sender, None)
+                               if self._pushes.get(sender) is t else None)
+
+    async def _deliver(self, sender: str, channel: str) -> None:
+        rows = await self.db.run(store.undelivered, sender)
+        if not rows or self._closing:
+            return
+        messages = [Outgoing(r["id"], r["author"], r["text"]) for r in rows]
+        try:
+            delivered = await self.channels.get(channel).deliver(
+                sender, messages, await self.state_of(sender))
+        except Exception:   # the outbox keeps them: a pull or a later push gets them
+            log.exception("channel %s failed to deliver to a person", channel)
+            return
+        if delivered:
+            await self.db.run(store.mark_delivered, sender, messages[-1].id, self.clock())
 
     # --- change notices (the console's live queue) ------------------------------
 
@@ -392,9 +479,18 @@ class HandoffDesk:
         for listener in self._listeners:
             listener(case_id)
 
-    def shutdown(self) -> None:
+    def release(self) -> None:
         """Release every waiting long-poll so the server can stop at once."""
         self._closing = True
         for waiters in self._waiters.values():
             for event in waiters:
                 event.set()
+
+    async def shutdown(self) -> None:
+        """Stop: long-polls answered, deliveries under way given a moment to finish."""
+        self.release()
+        pushes = [t for t in self._pushes.values() if not t.done()]
+        if pushes:
+            await asyncio.wait(pushes, timeout=2)
+        for task in pushes:
+            task.cancel()

@@ -41,5 +41,9 @@ class SessionStore:
             self._sessions.move_to_end(sender)
         return session
 
+    def forget(self, sender: str) -> None:
+        """The person has gone; a turn still running keeps its own reference."""
+        self._sessions.pop(sender, None)
+
     def __len__(self) -> int:
         return len(self._sessions)

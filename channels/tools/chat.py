@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Optional
 
-from channels.stack import Stack, StackConfig, StackError
+from channels.tools.stack import Stack, StackConfig, StackError
 
 
 def post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

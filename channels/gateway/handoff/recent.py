@@ -6,8 +6,8 @@ import time
 from collections import OrderedDict, deque
 from typing import Any, Callable, Iterable
 
-from channels.handoff.phone import mask_all
-from channels.handoff.store import Turn
+from channels.gateway.handoff.callback import mask_all
+from channels.gateway.handoff.store import Turn
 
 
 class RecentTurns:

@@ -1,0 +1,214 @@
+"""One turn, as data: language layer → Rasa → replies in the user's script.
+
+Every channel (api, kiosk, phone, wechat) goes through `Pipeline.chat`, and uses
+the pipeline's methods (never the sessions directly) for what is not a turn:
+choosing the language or script from a button, leaving the queue, and the
+person going away.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import Any, Optional
+
+from bot.controls import control_intent
+from bot.language import LanguageState, normalize, parse_switch, to_script
+from bot.privacy import mask
+from bot.services import intent_to_act
+from bot.settings import Settings
+from bot.texts import say
+from channels.gateway.handoff.desk import HandoffDesk
+from channels.gateway.rasa_client import AssistantUnavailable, RasaClient
+from channels.gateway.ratings import RatingStore
+from channels.gateway.sessions import SessionStore
+
+log = logging.getLogger("kaifong.pipeline")
+
+SWITCHED = {"yue": "switched_yue", "cmn": "switched_cmn"}
+
+
+@dataclass
+class TurnResult:
+    messages: list[dict[str, Any]]
+    language: str
+    script: str
+    signals: dict[str, Any] = field(default_factory=dict)
+    unavailable: Optional[str] = None   # which part was down, when the assistant could not answer
+    handoff: Optional[dict[str, Any]] = None  # {"state": "waiting", "position": 2}: staff have it
+    slow: bool = False                  # the person asked for slower speech (voice channels)
+
+
+class Pipeline:
+    def __init__(self, rasa: RasaClient, sessions: SessionStore, settings: Settings,
+                 ratings: Optional[RatingStore] = None,
+                 handoff: Optional[HandoffDesk] = None) -> None:
+        self.rasa = rasa
+        self.sessions = sessions
+        self.settings = settings
+        self.ratings = ratings
+        self.handoff = handoff
+
+    @staticmethod
+    def default_language_state(settings: Settings) -> LanguageState:
+        return LanguageState(language=settings.default_language, script=settings.default_script)
+
+    def default_state(self) -> LanguageState:
+        return self.default_language_state(self.settings)
+
+    async def understand(self, text: str) -> dict[str, Any]:
+        """Stateless NLU of one utterance (POST /api/understand)."""
+        state = self.default_state().observe(text)
+        normalized = normalize(text)
+        control = control_intent(text)
+        if control is not None:
+            act, service, confidence = intent_to_act(control[0]) + (1.0,)
+        else:
+            parsed = await self.rasa.parse(normalized or text.strip())
+            intent = parsed.get("intent") or {}
+            act, service = intent_to_act(intent.get("name"))
+            confidence = float(intent.get("confidence") or 0.0)
+        return {"text": text, "normalized": normalized, "language": state.language,
+                "script": state.script, "act": act, "service": service,
+                "confidence": round(confidence, 4)}
+
+    # --- what is not a turn ------------------------------------------------------
+
+    def language_of(self, sender: str) -> LanguageState:
+        return self.sessions.get(sender).language
+
+    def is_slow(self, sender: str) -> bool:
+        return self.sessions.get(sender).slow
+
+    def start(self, sender: str, language: Optional[str] = None,
+              script: Optional[str] = None) -> LanguageState:
+        """A person begins (a kiosk language button, an answered call): what they chose
+        sticks until they change it; what they did not choose is still detected."""
+        session = self.sessions.get(sender)
+        state = session.language
+        if language is not None:
+            state = replace(state, language=language, language_locked=True)
+        if script is not None:
+            state = replace(state, script=script, script_locked=True)
+        session.language = state
+        return state
+
+    def switch(self, sender: str, language: Optional[str] = None,
+               script: Optional[str] = None) -> TurnResult:
+        """The person chose a language or script with a button or a key: the choice
+        sticks, and they are told in the new language."""
+        state = self.start(sender, language, script)
+        key = SWITCHED[language] if language else "switched_script"
+        return self._result([{"text": say(key, state.language)}], state,
+                            slow=self.is_slow(sender))
+
+    def set_slow(self, sender: str) -> None:
+        """Slower speech for the rest of the conversation (the phone's # key)."""
+        self.sessions.get(sender).slow = True
+
+    async def leave_queue(self, sender: str) -> Optional[TurnResult]:
+        """The person pressed 「取消等待」: out of the queue, back to the bot. None when
+        they were not waiting."""
+        if self.handoff is None:
+            return None
+        session = self.sessions.get(sender)
+        async with session.lock:
+            routed = await self.handoff.cancel(sender, session.language)
+            if routed is None:
+                return None
+            return self._result(routed.messages, session.language, handoff=routed.handoff,
+                                slow=session.slow)
+
+    async def end(self, sender: str, note_key: str) -> Optional[str]:
+        """The person has gone (kiosk cleared, call ended, unsubscribed): a waiting case
+        leaves the queue, staff talking with them read the note (texts.yml `note_key`),
+        and the gateway forgets the session. Returns the case's state, or None."""
+        state = None
+        if self.handoff is not None:
+            state = await self.handoff.leave(sender, say(note_key, "cmn"))
+        self.sessions.forget(sender)
+        return state
+
+    # --- a turn ----------------------------------------------------------------
+
+    async def chat(self, sender: str, text: str, channel: str = "api") -> TurnResult:
+        """One user turn of a conversation; turns of one sender run one at a time."""
+        session = self.sessions.get(sender)
+        async with session.lock:
+            state = session.language.observe(text)
+            session.language = state
+            if self.handoff is not None:
+                # A person is waiting for staff or talking with them: the turn is theirs,
+                # not the bot's (channels/gateway/handoff/desk.py).
+                routed = await self.handoff.route(sender, text, state, channel)
+                if routed is not None:
+                    session.language = replace(state, language=routed.language,
+                                               script=routed.script)
+                    return self._result(routed.messages, session.language,
+                                        handoff=routed.handoff, slow=session.slow)
+            switch = parse_switch(text)
+            if switch is not None:
+                key = SWITCHED[switch.language] if switch.language else "switched_script"
+                return self._result([{"text": say(key, state.language)}], state,
+                                    slow=session.slow)
+            return await self._dialogue(session, sender, text, state, channel)
+
+    async def _dialogue(self, session: Any, sender: str, text: str, state: LanguageState,
+                        channel: str) -> TurnResult:
+        # Emergencies, 「0」, 「返回」 and numbers are never left to the NLU's guess.
+        control = control_intent(text)
+        choice = control[1] if control else None
+        message = "/" + control[0] if control else (normalize(text) or text.strip())
+        metadata = {"language": state.language, "script": state.script,
+                    "channel": channel, "choice": choice}
+        try:
+            raw = await self.rasa.send(sender, message, metadata)
+        except AssistantUnavailable as exc:
+            log.warning("assistant unavailable (%s): %s", exc.part, exc.detail)
+            apology = say("unavailable", state.language, hotline=self.settings.hotline)
+            return self._result([{"text": apology}], state, unavailable=exc.part,
+                                slow=session.slow)
+        messages, signals = split_signals(raw)
+        if signals.get("slow"):
+            session.slow = True
+        if self.ratings is not None:
+            await self.ratings.record(sender, channel, signals)   # never fails the turn
+        log.info("turn channel=%s text=%s", channel, mask(text)[:80])
+        handoff = None
+        if self.handoff is not None:
+            self.handoff.remember(sender, text, messages)
+            if isinstance(signals.get("handoff"), dict):
+                facts = {"slow_speech": True} if session.slow else None
+                routed = await self.handoff.start(sender, signals["handoff"], state, channel,
+                                                  facts)
+                messages, handoff = messages + routed.messages, routed.handoff
+        return self._result(messages, state, signals, handoff=handoff, slow=session.slow)
+
+    def _result(self, messages: list[dict[str, Any]], state: LanguageState,
+                signals: Optional[dict[str, Any]] = None,
+                unavailable: Optional[str] = None,
+                handoff: Optional[dict[str, Any]] = None, slow: bool = False) -> TurnResult:
+        converted = [self._convert(m, state) for m in messages]
+        return TurnResult(converted, state.language, state.script, signals or {}, unavailable,
+                          handoff, slow)
+
+    def _convert(self, message: dict[str, Any], state: LanguageState) -> dict[str, Any]:
+        def conv(text: str) -> str:
+            return to_script(text, state.language, state.script, self.settings.hant_cmn)
+        out: dict[str, Any] = {"text": conv(message.get("text") or "")}
+        buttons = message.get("buttons") or []
+        if buttons:
+            out["buttons"] = [{"title": conv(b.get("title", "")), "payload": b.get("payload", "")}
+                              for b in buttons]
+        return out
+
+
+def split_signals(raw: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rasa's messages: what the user sees, and the actions' signals to the gateway."""
+    messages, signals = [], {}
+    for item in raw:
+        custom = item.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("kaifong"), dict):
+            signals.update(custom["kaifong"])
+        elif item.get("text"):
+            messages.append(item)
+    return messages, signals
