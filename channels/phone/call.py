@@ -108,9 +108,9 @@ class Call:
     def playing(self) -> bool:
         return self._playback.playing
 
-    async def wait_played(self) -> bool:
-        """Wait for what plays now: True if it played to its end, False if stopped or replaced."""
-        return await self._playback.wait()
+    def wait_played(self) -> asyncio.Future[bool]:
+        """Await what plays now (as of this call): True if it played to its end, False if stopped or replaced."""
+        return self._playback.wait()
 
     def tick(self) -> None:
         """One 20 ms packet: the next frame of what plays, or silence."""

@@ -51,10 +51,14 @@ class Playback:
         if item is not None:
             item.finish(False)
 
-    async def wait(self) -> bool:
-        """True when what plays now ends by itself, False when stopped or replaced."""
+    def wait(self) -> asyncio.Future[bool]:
+        """For what plays now: True when it ends by itself, False when stopped or replaced."""
         item = self._item
-        return True if item is None else await asyncio.shield(item.done)
+        if item is None:
+            done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            done.set_result(True)
+            return done
+        return asyncio.shield(item.done)
 
     def next_frame(self) -> bytes | None:
         """The next 20 ms to send, or None for silence (nothing playing, or the source is late)."""

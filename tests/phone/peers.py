@@ -133,7 +133,7 @@ class Baresip:
     """One baresip user agent with its own config dir; commands and events over ctrl_tcp."""
 
     def __init__(self, home: Path, *, user: str, source_wav: Path | None = None,
-                 account_params: str = "", extra_config: str = "") -> None:
+                 codecs: str = "pcma,pcmu", account_params: str = "", extra_config: str = "") -> None:
         self.home = home
         self.user = user
         self.sip_port = free_port()
@@ -141,6 +141,7 @@ class Baresip:
         self.rec_dir = home / "rec"
         self.log_path = home / "baresip.log"
         self._source_wav = source_wav
+        self._codecs = codecs
         self._account_params = account_params
         self._extra_config = extra_config
         self.events: list[dict] = []
@@ -181,7 +182,7 @@ snd_path {self.rec_dir}
 """)
         (self.home / "accounts").write_text(
             f"<sip:{self.user}@127.0.0.1:{self.sip_port}>;regint=0;answermode=auto;"
-            f"audio_codecs=pcma,pcmu{self._account_params}\n"
+            f"audio_codecs={self._codecs}{self._account_params}\n"
         )
         (self.home / "contacts").write_text("")
 
