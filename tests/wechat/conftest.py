@@ -24,7 +24,7 @@ FAST_RETRY = RetryPolicy(attempts=3, first_delay=0.05, factor=2.0, max_delay=1.0
 @pytest.fixture
 async def fake_wechat(aiohttp_server):
     fake = FakeWeChat(APP_ID, SECRET)
-    server = await aiohttp_server(fake.app())    # 127.0.0.1, a free port
+    server = await aiohttp_server(fake.app(), access_log=None)    # 127.0.0.1, a free port
     fake.base = str(server.make_url("")).rstrip("/")
     return fake
 

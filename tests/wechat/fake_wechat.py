@@ -50,6 +50,7 @@ class FakeWeChat:
         self.token_delay = 0.0                    # seconds before /cgi-bin/token answers
         self.slow_seconds = 2.0
         self.chunked_media = False
+        self.new_token_state = 0                  # an errcode: every new token is refused
         self._next: dict[str, list[str]] = {}
         self.base = ""                            # http://127.0.0.1:<port>, set when started
 
@@ -114,7 +115,7 @@ class FakeWeChat:
         if q.get("secret") != self.secret:
             return web.json_response({"errcode": 40125, "errmsg": "invalid appsecret"})
         token = secrets.token_urlsafe(48)
-        self.tokens[token] = 0
+        self.tokens[token] = self.new_token_state
         self.issued.append(token)
         return web.json_response({"access_token": token, "expires_in": self.expires_in})
 
