@@ -68,8 +68,9 @@ async def make_endpoint():
 async def make_baresip(tmp_path: Path):
     peers: list[Baresip] = []
 
-    async def make(user: str, **kwargs: object) -> Baresip:
-        peer = await Baresip(tmp_path / f"baresip-{user}-{len(peers)}", user=user, **kwargs).start()  # type: ignore[arg-type]
+    async def make(user: str, source_wav: Path, **kwargs: object) -> Baresip:
+        home = tmp_path / f"baresip-{user}-{len(peers)}"
+        peer = await Baresip(home, user=user, source_wav=source_wav, **kwargs).start()  # type: ignore[arg-type]
         peers.append(peer)
         return peer
 

@@ -132,7 +132,7 @@ def pcm_to_array(frames: list[bytes]) -> np.ndarray:
 class Baresip:
     """One baresip user agent with its own config dir; commands and events over ctrl_tcp."""
 
-    def __init__(self, home: Path, *, user: str, source_wav: Path | None = None,
+    def __init__(self, home: Path, *, user: str, source_wav: Path,
                  codecs: str = "pcma,pcmu", account_params: str = "", extra_config: str = "") -> None:
         self.home = home
         self.user = user
@@ -157,8 +157,7 @@ class Baresip:
     def _write_config(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         self.rec_dir.mkdir(exist_ok=True)
-        source = f"aufile,{self._source_wav}" if self._source_wav else "ausine,440"
-        modules = "\n".join(f"module {m}.so" for m in ("g711", "opus", "aufile", "ausine", "sndfile"))
+        modules = "\n".join(f"module {m}.so" for m in ("g711", "opus", "aufile", "sndfile"))
         (self.home / "config").write_text(f"""
 poll_method epoll
 sip_listen 127.0.0.1:{self.sip_port}
@@ -166,7 +165,7 @@ net_interface 127.0.0.1
 call_local_timeout 120
 call_max_calls 8
 audio_player aufile,/dev/null
-audio_source {source}
+audio_source aufile,{self._source_wav}
 audio_alert aufile,/dev/null
 rtp_ports 40000-49999
 jitter_buffer_delay 1-4
@@ -267,10 +266,10 @@ snd_path {self.rec_dir}
 
 # ---- SIPp --------------------------------------------------------------------
 
-async def sipp(scenario: str, target: str | None, *args: str, cwd: Path, timeout: float = 60.0
-               ) -> tuple[int, str]:
-    """Run SIPp in the background (-bg is not used: the exit code matters); return (code, log)."""
-    command = [SIPP, "-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(free_port()),
+async def sipp(scenario: str, target: str | None, *args: str, cwd: Path, timeout: float = 60.0,
+               port: int | None = None) -> tuple[int, str]:
+    """Run a SIPp scenario from scenarios/ to the end; return (exit code, output and message log)."""
+    command = [SIPP, "-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(port or free_port()),
                "-nostdin", "-trace_err", "-trace_msg", "-timeout", f"{int(timeout)}s", *args]
     if target:
         command.append(target)
