@@ -41,3 +41,8 @@ def say(key: str, language: str, **fields: Any) -> Any:
     if isinstance(value, list):
         return [v.format(**fields) if fields else v for v in value]
     return value.format(**fields) if fields else value
+
+
+def staff_text(key: str, **fields: Any) -> str:
+    """A sentence for staff (the console, notes in a case): staff read Simplified Mandarin."""
+    return str(say(key, "cmn", **fields))

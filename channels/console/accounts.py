@@ -10,6 +10,8 @@ import re
 import sqlite3
 from typing import Any, Iterable, Optional
 
+from bot.texts import staff_text
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS staff (
     username TEXT PRIMARY KEY,
@@ -44,19 +46,19 @@ class AccountError(Exception):
 def check_username(username: str) -> str:
     name = username.strip().lower()
     if not _USERNAME.match(name):
-        raise AccountError("用户名要 2-32 个英文字母、数字或 . _ -，以字母或数字开头。")
+        raise AccountError(staff_text("console_username_rule"))
     return name
 
 
 def add_staff(conn: sqlite3.Connection, username: str, password_hash: str, role: str,
               now: float) -> None:
     if role not in ROLES:
-        raise AccountError("角色只能是 staff 或 admin。")
+        raise AccountError(staff_text("console_role_rule"))
     try:
         conn.execute("INSERT INTO staff (username, password_hash, role, created_at)"
                      " VALUES (?, ?, ?, ?)", (check_username(username), password_hash, role, now))
     except sqlite3.IntegrityError:
-        raise AccountError(f"用户 {username} 已经存在。") from None
+        raise AccountError(staff_text("console_user_exists", username=username)) from None
 
 
 def get_staff(conn: sqlite3.Connection, username: str) -> Optional[dict[str, Any]]:
@@ -75,11 +77,11 @@ def update_staff(conn: sqlite3.Connection, username: str, *, role: Optional[str]
                  disabled: Optional[bool] = None, password_hash: Optional[str] = None) -> None:
     """Change an account; a new password or a disabled account ends its sessions."""
     if get_staff(conn, username) is None:
-        raise AccountError(f"没有用户 {username}。")
+        raise AccountError(staff_text("console_no_user", username=username))
     admins_before = _active_admins(conn)
     if role is not None:
         if role not in ROLES:
-            raise AccountError("角色只能是 staff 或 admin。")
+            raise AccountError(staff_text("console_role_rule"))
         conn.execute("UPDATE staff SET role = ? WHERE username = ?", (role, username))
     if disabled is not None:
         conn.execute("UPDATE staff SET disabled = ? WHERE username = ?", (int(disabled), username))
@@ -89,7 +91,7 @@ def update_staff(conn: sqlite3.Connection, username: str, *, role: Optional[str]
     if disabled or password_hash is not None:
         conn.execute("DELETE FROM staff_sessions WHERE username = ?", (username,))
     if admins_before and not _active_admins(conn):
-        raise AccountError("至少要留一个能用的管理员。")   # rolls the change back
+        raise AccountError(staff_text("console_last_admin"))   # rolls the change back
 
 
 def _active_admins(conn: sqlite3.Connection) -> int:

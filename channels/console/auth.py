@@ -21,6 +21,7 @@ from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
 
+from bot.texts import staff_text
 from channels.console import accounts
 from channels.gateway.http import json_error
 from channels.gateway.keys import DATABASE, SETTINGS
@@ -92,11 +93,11 @@ def staff_route(role: str = "staff", page: bool = False) -> Callable[[Handler], 
             if staff is None:
                 if page:
                     raise web.HTTPFound("/console/login")
-                return json_error("请先登录。", 401)
+                return json_error(staff_text("console_login_first"), 401)
             if role == "admin" and not staff.admin:
-                return json_error("这个功能只有管理员能用。", 403)
+                return json_error(staff_text("console_admin_only"), 403)
             if request.method not in SAFE_METHODS and not csrf_ok(request, staff):
-                return json_error("请求被拒绝：来源或安全令牌不对。", 403)
+                return json_error(staff_text("console_bad_origin_or_token"), 403)
             return await handler(request, staff)
         return guarded
     return wrap

@@ -11,6 +11,8 @@ from typing import Optional
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from bot.texts import staff_text
+
 MIN_LENGTH = 10
 _hasher = PasswordHasher()
 
@@ -18,11 +20,11 @@ _hasher = PasswordHasher()
 def weakness(password: str) -> Optional[str]:
     """Why a new password is refused, or None."""
     if len(password) < MIN_LENGTH:
-        return f"密码至少要 {MIN_LENGTH} 个字符。"
+        return staff_text("console_password_short", length=MIN_LENGTH)
     if len(password) > 256:
-        return "密码太长了。"
+        return staff_text("console_password_long")
     if len(set(password)) < 4:
-        return "密码太简单了。"
+        return staff_text("console_password_simple")
     return None
 
 

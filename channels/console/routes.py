@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.texts import staff_text
 from channels.console import accounts
 from channels.console.auth import (StaffUser, clear_session_cookie, current_staff, new_token,
                                    same_origin, set_session_cookie, staff_route, throttle_keys,
@@ -62,15 +63,15 @@ async def static_file(request: web.Request) -> web.StreamResponse:
 def _credentials(body: dict[str, Any]) -> tuple[str, str]:
     username, password = body.get("username"), body.get("password")
     if not (isinstance(username, str) and isinstance(password, str) and username and password):
-        raise BadRequest("请输入用户名和密码。")
+        raise BadRequest(staff_text("console_need_login_fields"))
     if len(username) > 64 or len(password) > 256:
-        raise BadRequest("用户名或密码太长。")
+        raise BadRequest(staff_text("console_login_too_long"))
     return username, password
 
 
 async def login(request: web.Request) -> web.Response:
     if not same_origin(request):
-        return json_error("请求被拒绝：来源不对。", 403)
+        return json_error(staff_text("console_bad_origin"), 403)
     username, password = _credentials(await read_json_object(request))
     settings, db, now = request.app[SETTINGS], request.app[DATABASE], time.time()
     keys = throttle_keys(request, username)
@@ -87,7 +88,7 @@ async def login(request: web.Request) -> web.Response:
             return accounts.record_failure(conn, keys[1], now, limit * 4, lockout) or locked_user
         locked = await db.run(fail)
         log.warning("console login failed%s", " (now locked)" if locked else "")
-        return _locked(lockout) if locked else json_error("用户名或密码不对。", 401)
+        return _locked(lockout) if locked else json_error(staff_text("console_login_wrong"), 401)
     await db.run(accounts.clear_failures, keys[0])
     if needs_rehash(account["password_hash"]):
         new_hash = await asyncio.to_thread(hash_password, password)
@@ -104,7 +105,7 @@ async def login(request: web.Request) -> web.Response:
 
 def _locked(seconds: float) -> web.Response:
     minutes = max(1, math.ceil(seconds / 60))
-    response = json_error(f"登录失败次数太多，请 {minutes} 分钟后再试。", 429)
+    response = json_error(staff_text("console_login_locked", minutes=minutes), 429)
     response.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
     return response
 
@@ -206,9 +207,9 @@ async def send_message(request: web.Request, staff: StaffUser) -> web.Response:
 async def websocket(request: web.Request) -> web.StreamResponse:
     staff = await current_staff(request)
     if staff is None:
-        return json_error("请先登录。", 401)
+        return json_error(staff_text("console_login_first"), 401)
     if not same_origin(request, require_origin=True):   # no cross-site websocket hijacking
-        return json_error("请求被拒绝：来源不对。", 403)
+        return json_error(staff_text("console_bad_origin"), 403)
     hub = request.app[CONSOLE_HUB]
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
@@ -249,7 +250,7 @@ async def list_staff(request: web.Request, staff: StaffUser) -> web.Response:
 def _new_password(body: dict[str, Any]) -> str:
     password = body.get("password")
     if not isinstance(password, str):
-        raise BadRequest("请输入密码。")
+        raise BadRequest(staff_text("console_need_password"))
     problem = weakness(password)
     if problem:
         raise BadRequest(problem)
@@ -261,7 +262,7 @@ async def add_staff(request: web.Request, staff: StaffUser) -> web.Response:
     body = await read_json_object(request)
     username, role = body.get("username"), body.get("role", "staff")
     if not isinstance(username, str) or not isinstance(role, str):
-        raise BadRequest("请输入用户名和角色。")
+        raise BadRequest(staff_text("console_need_user_role"))
     password_hash = await asyncio.to_thread(hash_password, _new_password(body))
     try:
         await request.app[DATABASE].run(accounts.add_staff, username, password_hash, role,

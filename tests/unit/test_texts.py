@@ -7,7 +7,8 @@ def test_every_text_has_both_languages_and_fills_its_fields():
     for key in load_texts():
         for language in (CMN, YUE):
             assert say(key, language, hotline="12345", name="社保卡", where="x", hours="x",
-                       who="x", time="x", fees="x", a="x", b="x", label="x", digit="1")
+                       who="x", time="x", fees="x", a="x", b="x", label="x", digit="1",
+                       username="chan", length=10, minutes=5, staff="chan")
 
 
 def test_cantonese_texts_read_as_cantonese():

@@ -25,7 +25,7 @@ from bot.controls import control_intent
 from bot.language import LanguageState, detect_language, detect_script
 from bot.language import to_script, to_simplified
 from bot.settings import Settings
-from bot.texts import say
+from bot.texts import say, staff_text
 from channels.gateway.contract import Channels, HandOver, Outgoing
 from channels.gateway.db import Database
 from channels.gateway.handoff import notices, store
@@ -362,22 +362,22 @@ class HandoffDesk:
                 store.transcript(conn, case_id)
         case, place, transcript = await self.db.run(read)
         if case is None:
-            raise CaseNotFound("没有这个案件。")
+            raise CaseNotFound(staff_text("console_no_case"))
         return case, place, transcript
 
     async def claim(self, case_id: int, staff: str) -> Case:
         def take(conn: Any) -> tuple[bool, Optional[Case]]:
             won = store.claim(conn, case_id, staff, self.clock())
             if won:
-                store.add_message(conn, case_id, "system", f"（{staff} 接手）", self.clock(), staff)
+                store.add_message(conn, case_id, "system", staff_text("console_note_claimed", staff=staff), self.clock(), staff)
             return won, store.get_case(conn, case_id)
         won, case = await self.db.run(take)
         if case is None:
-            raise CaseNotFound("没有这个案件。")
+            raise CaseNotFound(staff_text("console_no_case"))
         if not won:
             if case.staff:
-                raise CaseTaken(f"这个案件已经由 {case.staff} 接手了。", staff=case.staff)
-            raise CaseTaken("这个案件已经结束了。", staff=None)
+                raise CaseTaken(staff_text("console_case_taken", staff=case.staff), staff=case.staff)
+            raise CaseTaken(staff_text("console_case_ended"), staff=None)
         log.info("case %s claimed by %s", case_id, staff)
         if case.state == "with_staff":
             await self._tell(case, "assistant", say("handoff_joined", case.language))
@@ -394,7 +394,7 @@ class HandoffDesk:
 
     async def hand_back(self, case_id: int, staff: str, admin: bool = False) -> Case:
         case = await self._own(case_id, staff, ("with_staff",), admin)
-        await self._end(case, ("with_staff",), "returned", f"（{staff} 交回机器人）", staff)
+        await self._end(case, ("with_staff",), "returned", staff_text("console_note_returned", staff=staff), staff)
         await self._tell(case, "assistant", say("handoff_back", case.language))
         log.info("case %s handed back to the bot by %s", case_id, staff)
         return case
@@ -404,7 +404,7 @@ class HandoffDesk:
         if case.staff is not None or case.state not in store.CLAIMABLE:
             # unclaimed cases may be closed by anyone (spam, a duplicate); others by their owner
             case = await self._own(case_id, staff, ("with_staff", "callback"), admin)
-        await self._end(case, (case.state,), "closed", f"（{staff} 结束了案件）", staff)
+        await self._end(case, (case.state,), "closed", staff_text("console_note_closed", staff=staff), staff)
         if case.state in store.LIVE:
             await self._tell(case, "assistant", say("handoff_closed", case.language))
         log.info("case %s closed by %s", case_id, staff)
@@ -413,11 +413,11 @@ class HandoffDesk:
     async def _own(self, case_id: int, staff: str, states: tuple[str, ...], admin: bool) -> Case:
         case, _, _ = await self.case(case_id)
         if case.staff is None and case.state in store.CLAIMABLE:
-            raise NotYourCase("请先接手这个案件。", staff=None)
+            raise NotYourCase(staff_text("console_claim_first"), staff=None)
         if case.staff != staff and not admin:
-            raise NotYourCase(f"这个案件由 {case.staff} 负责。", staff=case.staff)
+            raise NotYourCase(staff_text("console_case_owner", staff=case.staff), staff=case.staff)
         if case.state not in states:
-            raise CaseError("这个案件现在不能这样做。", state=case.state)
+            raise CaseError(staff_text("console_case_wrong_state"), state=case.state)
         return case
 
     async def _end(self, case: Case, states: tuple[str, ...], target: str, note: str,
@@ -428,7 +428,7 @@ class HandoffDesk:
                 store.add_message(conn, case.id, "system", note, self.clock(), staff)
             return moved
         if not await self.db.run(end):
-            raise CaseError("这个案件刚刚有了变化，请刷新。")
+            raise CaseError(staff_text("console_case_changed"))
         self._publish(case.id)
 
     async def _tell(self, case: Case, author: str, text: str) -> int:
