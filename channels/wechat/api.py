@@ -140,7 +140,8 @@ class WeChatApi:
 
     async def _fetch_token(self) -> tuple[str, float]:
         params = {"grant_type": "client_credential", "appid": self._app_id, "secret": self._secret}
-        data = await self._retrying("token", lambda: self._once("GET", "/cgi-bin/token", params, None))
+        data = await self._retrying(
+            "token", lambda: self._once("GET", "/cgi-bin/token", params, None))
         token = data.get("access_token") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
             raise TokenUnavailable("token", data.get("errcode"), self._scrub(data.get("errmsg")))
@@ -170,7 +171,7 @@ class WeChatApi:
     # --- one HTTP exchange, and retries -------------------------------------
 
     async def _retrying(self, what: str, call: Callable[[], Awaitable[Result]]) -> Result:
-        attempts = max(1, self._retry.attempts)
+        attempts, reason = max(1, self._retry.attempts), ""
         for attempt in range(attempts):
             try:
                 return await call()

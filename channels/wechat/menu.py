@@ -6,12 +6,17 @@ uploads (WeChat console, or POST /cgi-bin/menu/create).
     语言     ▸ 普通话 / 廣東話          CLICK  lang:cmn / lang:yue
 
 A menu tap reaches the server as a CLICK event whose key is one of these.
-`python -m channels.wechat.menu` prints it with the service names from the catalog.
+`python -m channels.wechat.menu` prints it with the service names from the catalog;
+with --upload it sends it to WeChat (the console's menu editor is switched off
+while the account uses a server URL), with the app id and secret from
+KAIFONG_WECHAT_APP_ID and KAIFONG_WECHAT_APP_SECRET.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
@@ -41,14 +46,16 @@ class MenuLabels:
     yue: str = "廣東話"   # written as Cantonese speakers write it
 
 
-def build_menu(services: Sequence[tuple[str, str]], labels: MenuLabels = MenuLabels()) -> dict[str, Any]:
+def build_menu(services: Sequence[tuple[str, str]],
+               labels: MenuLabels = MenuLabels()) -> dict[str, Any]:
     """The menu for these (service id, name) pairs, at most five, in order."""
     if not services:
         raise MenuError("no services for 办事指南")
     if len(services) > MAX_SUB_BUTTONS:
         raise MenuError(f"{len(services)} services; a submenu holds at most {MAX_SUB_BUTTONS}")
     menu = {"button": [
-        _submenu(labels.services, [_click(name, SERVICE_KEY_PREFIX + sid) for sid, name in services]),
+        _submenu(labels.services,
+                 [_click(name, SERVICE_KEY_PREFIX + sid) for sid, name in services]),
         _click(labels.human, HUMAN_KEY, top=True),
         _submenu(labels.language, [_click(labels.cmn, LANGUAGE_KEYS["cmn"]),
                                    _click(labels.yue, LANGUAGE_KEYS["yue"])]),
@@ -96,6 +103,30 @@ def catalog_names(service_ids: Sequence[str], catalog_dir: Optional[str], langua
             for sid in service_ids]
 
 
+async def upload_menu(menu: dict[str, Any], app_id: str, app_secret: str, api_base: str) -> None:
+    import aiohttp
+
+    from channels.wechat.api import WeChatApi
+
+    async with aiohttp.ClientSession() as session:
+        await WeChatApi(session, app_id, app_secret, api_base).create_menu(menu)
+
+
+def _upload(menu: dict[str, Any]) -> None:
+    from channels.wechat.api import ApiError
+    from channels.wechat.config import DEFAULT_API_BASE
+
+    app_id = os.environ.get("KAIFONG_WECHAT_APP_ID", "")
+    secret = os.environ.get("KAIFONG_WECHAT_APP_SECRET", "")
+    if not app_id or not secret:
+        raise MenuError("--upload needs KAIFONG_WECHAT_APP_ID and KAIFONG_WECHAT_APP_SECRET")
+    api_base = os.environ.get("KAIFONG_WECHAT_API_BASE") or DEFAULT_API_BASE
+    try:
+        asyncio.run(upload_menu(menu, app_id, secret, api_base))
+    except ApiError as exc:
+        raise MenuError(f"upload refused: {exc}") from None
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m channels.wechat.menu",
                                      description="Print the WeChat custom menu JSON.")
@@ -104,12 +135,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--catalog", default=None, help="catalog folder (default bot/catalog)")
     parser.add_argument("--language", choices=("cmn", "yue"), default="cmn")
     parser.add_argument("--script", choices=("hans", "hant"), default="hans")
+    parser.add_argument("--upload", action="store_true", help="send it to WeChat too")
     args = parser.parse_args(argv)
     from bot.catalog import CatalogError
     try:
         ids = [sid.strip() for sid in args.services.split(",") if sid.strip()]
         menu = build_menu(catalog_names(ids, args.catalog, args.language, args.script),
                           labels_for(args.language, args.script))
+        if args.upload:
+            _upload(menu)
     except (MenuError, CatalogError) as exc:
         print(f"wechat menu: {exc}", file=sys.stderr)
         return 2

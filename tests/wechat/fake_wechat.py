@@ -9,6 +9,7 @@ public documentation of the calls Kaifong makes:
        -> the file (Content-Type audio/amr, Content-disposition) | {"errcode": 40007, ...}
   GET  /cgi-bin/user/info?access_token=&openid=&lang=zh_CN
        -> {"subscribe": 1, "openid": ..., "nickname": ...}
+  POST /cgi-bin/menu/create?access_token=   {"button": [...]}  -> {"errcode": 0, "errmsg": "ok"}
 
 It records what it received and can be told to answer the next calls with a
 failure: a token expired (42001) or invalid (40001, 40014), system busy (-1),
@@ -46,6 +47,7 @@ class FakeWeChat:
         self.sent: list[tuple[str, str]] = []     # (touser, content) accepted
         self.media: dict[str, tuple[bytes, str]] = {}
         self.nicknames: dict[str, str] = {}
+        self.menus: list[Any] = []
         self.expires_in = 7200
         self.token_delay = 0.0                    # seconds before /cgi-bin/token answers
         self.slow_seconds = 2.0
@@ -75,6 +77,7 @@ class FakeWeChat:
         app.router.add_post("/cgi-bin/message/custom/send", self.custom_send)
         app.router.add_get("/cgi-bin/media/get", self.media_get)
         app.router.add_get("/cgi-bin/user/info", self.user_info)
+        app.router.add_post("/cgi-bin/menu/create", self.menu_create)
         return app
 
     async def _behaviour(self, endpoint: str) -> Optional[web.Response]:
@@ -171,3 +174,18 @@ class FakeWeChat:
             return web.json_response({"errcode": 40003, "errmsg": "invalid openid"})
         return web.json_response({"subscribe": 1, "openid": openid, "language": "zh_CN",
                                   "nickname": self.nicknames[openid]})
+
+    async def menu_create(self, request: web.Request) -> web.Response:
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            body = None
+        self.received.append(Received(request.path, dict(request.query), body))
+        failure = self._token_error(request)
+        if failure is not None:
+            return failure
+        buttons = body.get("button") if isinstance(body, dict) else None
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+            return web.json_response({"errcode": 40017, "errmsg": "invalid button size"})
+        self.menus.append(body)
+        return web.json_response({"errcode": 0, "errmsg": "ok"})

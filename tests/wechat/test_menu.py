@@ -1,7 +1,9 @@
 """The custom menu's JSON, WeChat's limits, and the command that prints it."""
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from channels.wechat.menu import MenuError, TOP_SERVICES, build_menu, main
+from tests.wechat.conftest import SECRET
+from tests.wechat.wechat_peer import APP_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,3 +60,20 @@ def test_traditional_cantonese_menu(capsys):
 def test_unknown_service_is_one_line(capsys):
     assert main(["--services", "pension_certification,flying_lessons"]) == 2
     assert capsys.readouterr().err.strip() == "wechat menu: unknown service id 'flying_lessons'"
+
+
+async def test_upload_to_wechat(fake_wechat):
+    env = {**os.environ, "KAIFONG_WECHAT_APP_ID": APP_ID, "KAIFONG_WECHAT_APP_SECRET": SECRET,
+           "KAIFONG_WECHAT_API_BASE": fake_wechat.base}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "channels.wechat.menu", "--upload", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    assert fake_wechat.menus == [json.loads(out)]
+
+
+def test_upload_without_credentials_is_one_line(capsys, monkeypatch):
+    monkeypatch.delenv("KAIFONG_WECHAT_APP_ID", raising=False)
+    assert main(["--upload"]) == 2
+    assert "KAIFONG_WECHAT_APP_ID" in capsys.readouterr().err

@@ -113,7 +113,8 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 EXTERNAL_DTD = b"""<?xml version="1.0"?><!DOCTYPE xml SYSTEM "http://127.0.0.1:9/evil.dtd">
 <xml><MsgType>text</MsgType></xml>"""
 
-PARAMETER_ENTITY = b"""<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY % p SYSTEM "file:///etc/hostname"> %p;]>
+PARAMETER_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE xml [<!ENTITY % p SYSTEM "file:///etc/hostname"> %p;]>
 <xml><MsgType>text</MsgType></xml>"""
 
 

@@ -67,7 +67,8 @@ async def test_replayed_request_is_403(client):
 
 
 async def test_plain_text_gets_a_passive_reply(client):
-    response = await client.post("/wechat", params=signed_query(), data=message_xml("text", Content="養老金"))
+    response = await client.post("/wechat", params=signed_query(),
+                                 data=message_xml("text", Content="養老金"))
     assert response.status == 200
     assert wechatpy_parse(await response.text()).content == "收到：養老金"
 

@@ -38,7 +38,8 @@ def test_message_sealed_from_the_documentation_decrypts(checker):
                                        Recognition="養老金").decode())
     query = signed_query(encrypt_type="aes")
     query["msg_signature"] = plain_signature(TOKEN, query["timestamp"], query["nonce"], encrypt)
-    body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    body = (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>")
     message = checker.open(query, body.encode(), time.time()).message
     assert isinstance(message, Voice) and message.recognition == "養老金"
 
