@@ -58,6 +58,7 @@ class MediaStream(asyncio.DatagramProtocol):
         self._rtcp: asyncio.DatagramTransport | None = None
         self._sender: RtpSender | None = None
         self._first_packet = True
+        self.local_port = 0
         self.last_rx = time.monotonic()
         self.sending = True  # False while the answer says we must not (peer offered recvonly/inactive)
         self.expect_rtp = True  # False while the peer says it sends nothing (hold): no RTP timeout
@@ -84,7 +85,8 @@ class MediaStream(asyncio.DatagramProtocol):
                 self._transport.close()
                 continue
             self._sender = _make_sender(self._transport, self.payload_type)
-            return int(bound)
+            self.local_port = int(bound)
+            return self.local_port
         raise OSError(f"no free RTP port pair in {ports}")
 
     def close(self) -> None:
