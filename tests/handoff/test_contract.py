@@ -1,0 +1,121 @@
+"""The channel contract from a channel's side: a channel that pushes gets staff
+messages at once through `deliver`, its facts reach the case, its `hand_over`
+words replace the default ones, and nothing is lost when it fails."""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Mapping, Optional, Sequence
+
+import pytest
+
+from channels.gateway.app import create_app
+from channels.gateway.contract import Channel, HandOver, Outgoing
+from channels.gateway.keys import CHANNELS, PIPELINE
+from tests.handoff.conftest import StaffClient, add_staff, poll
+
+
+class PushChannel:
+    """What a phone line or WeChat does: push to the person, say its own words on handoff."""
+    name = "push"
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[str, list[Outgoing], Optional[dict[str, Any]], float]] = []
+        self.handed: list[HandOver] = []
+        self.arrived = asyncio.Event()
+        self.fail = False
+        self.reachable = True
+
+    def facts(self, sender: str) -> Mapping[str, Any]:
+        return {"来电号码": "13812345678"}
+
+    async def deliver(self, sender: str, messages: Sequence[Outgoing],
+                      handoff: Optional[Mapping[str, Any]]) -> bool:
+        if self.fail:
+            raise ConnectionError("the line dropped")
+        self.delivered.append((sender, list(messages), dict(handoff) if handoff else None,
+                               time.monotonic()))
+        self.arrived.set()
+        return self.reachable
+
+    async def hand_over(self, sender: str, case: HandOver) -> Optional[list[dict[str, Any]]]:
+        self.handed.append(case)
+        return [{"text": "正在为您转接工作人员，请稍等。"}]
+
+
+@pytest.fixture
+async def push_client(aiohttp_client, settings):
+    app = create_app(settings)
+    channel = PushChannel()
+    app[CHANNELS].register(channel)
+    client = await aiohttp_client(app)
+    return client, channel
+
+
+@pytest.fixture
+async def staff(aiohttp_client, push_client, settings):
+    """A member of staff logged in to the same gateway as the pushing channel."""
+    add_staff(settings, "chan")
+    return await StaffClient(await aiohttp_client(push_client[0].server)).login("chan")
+
+
+async def queue_a_case(client, sender: str) -> Any:
+    pipeline = client.server.app[PIPELINE]
+    return await pipeline.chat(sender, "我要揾真人", channel="push")
+
+
+def test_a_channel_must_keep_the_contract():
+    assert isinstance(PushChannel(), Channel)
+
+    class NotAChannel:
+        name = "broken"
+    from channels.gateway.contract import Channels
+    with pytest.raises(TypeError):
+        Channels().register(NotAChannel())   # type: ignore[arg-type]
+
+
+async def test_a_staff_message_reaches_a_pushing_channel_within_a_second(push_client, staff):
+    client, channel = push_client
+    result = await queue_a_case(client, "caller-1")
+    assert result.handoff["state"] == "waiting"
+    # the channel's own words replace the queue notice, and it knows the case
+    assert [m["text"] for m in result.messages][-1].startswith("正在為您轉接") or \
+        result.messages[-1]["text"].startswith("正在为您转接")
+    [handed] = channel.handed
+    assert handed.case_id and handed.state == "waiting" and handed.reason == "asked"
+
+    [case] = await staff.cases()
+    detail = await staff.case_of("caller-1")
+    assert "13812345678" not in detail["facts"]["来电号码"] and "5678" in detail["facts"]["来电号码"]
+    assert (await staff.post(f"/console/api/cases/{case['id']}/claim"))[0] == 200
+    await asyncio.wait_for(channel.arrived.wait(), 1.0)   # the joined greeting
+    channel.arrived.clear()
+    sent_at = time.monotonic()
+    status, _ = await staff.post(f"/console/api/cases/{case['id']}/messages",
+                                 {"text": "你好，我系陈姑娘，有咩可以帮你？"})
+    assert status == 200
+    await asyncio.wait_for(channel.arrived.wait(), 1.0)
+    sender, messages, handoff, at = channel.delivered[-1]
+    assert sender == "caller-1" and at - sent_at < 1.0
+    assert [m.author for m in messages] == ["staff"]
+    assert messages[0].text == "你好，我系陈姑娘，有咩可以帮你？"
+    assert handoff == {"state": "with_staff", "position": None}
+    # delivered means delivered: a long-poll does not give it again
+    assert (await poll(client, "caller-1"))["messages"] == []
+
+
+async def test_a_channel_that_cannot_deliver_loses_nothing(push_client, staff):
+    client, channel = push_client
+    await queue_a_case(client, "caller-2")
+    channel.fail = True
+    [case] = await staff.cases()
+    await staff.post(f"/console/api/cases/{case['id']}/claim")
+    await staff.post(f"/console/api/cases/{case['id']}/messages", {"text": "请问您的电话？"})
+    await asyncio.sleep(0.3)   # give the failed push its chance to (wrongly) mark them
+    body = await poll(client, "caller-2")
+    assert [m["text"] for m in body["messages"]][-1] == "请问您的电话？"
+
+    channel.fail, channel.reachable = False, False   # pushed, but the person did not get it
+    await staff.post(f"/console/api/cases/{case['id']}/messages", {"text": "还在吗？"})
+    await asyncio.wait_for(channel.arrived.wait(), 1.0)
+    assert [m["text"] for m in (await poll(client, "caller-2"))["messages"]] == ["还在吗？"]
