@@ -186,6 +186,7 @@ class WeChatApi:
                     body: Optional[Mapping[str, Any]], media_limit: Optional[int] = None) -> Result:
         """One exchange: the JSON answer, or with media_limit a file of at most that
         many bytes (WeChat answers errors as JSON there too)."""
+        # raw UTF-8, not \u escapes: WeChat shows escapes literally in some calls (menus)
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"} if data else None
         try:
