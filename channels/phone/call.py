@@ -37,7 +37,7 @@ class Leg:
         request = self.incoming.dialog.create_request(
             method, via_host=host, via_port=port, via_transport="TCP" if self.tcp else "UDP"
         )
-        request.headers.set_single("Contact", f"<sip:{_hostport(host, port)}>")
+        request.headers.set_single("Contact", f"<sip:{_hostport(host, port)}{';transport=tcp' if self.tcp else ''}>")
         return request
 
     def send(self, request: SipRequest) -> asyncio.Future[SipResponse | None]:

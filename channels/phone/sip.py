@@ -8,7 +8,8 @@ What is added here, each against its RFC:
   REFER): retransmission over UDP and matching of the response (RFC 3261 §17.1.2);
   aiosipua sends those once and drops their responses;
 - INFO in the server's method table (aiosipua answers it 405);
-- forgetting a call we hung up (aiosipua keeps it in its call table).
+- forgetting a call we hung up (aiosipua keeps it in its call table);
+- ``;transport=tcp`` in the Contact we send over TCP.
 """
 
 from __future__ import annotations
@@ -55,6 +56,14 @@ class TcpTransport(TcpSipTransport):
         assert self._server is not None
         host, port = self._server.sockets[0].getsockname()[:2]
         self.local_addr = (str(host), int(port))
+
+    def send(self, message: SipRequest | SipResponse, addr: tuple[str, int]) -> None:
+        # aiosipua writes Contact as <sip:host:port>: the peer would send the ACK and
+        # its in-dialog requests over UDP. Name TCP (RFC 3261 §19.1.1 transport param).
+        contact = message.headers.get_first("contact")
+        if contact and contact.startswith("<sip:") and ";transport=" not in contact:
+            message.headers.set_single("Contact", contact.replace(">", ";transport=tcp>", 1))
+        super().send(message, addr)
 
 
 def make_transport(kind: str, host: str, port: int) -> SipTransport:

@@ -150,3 +150,23 @@ async def test_both_g711_laws(make_endpoint, make_baresip, audio, codec):
     await wait_for(lambda: len(answering.frames[call.call_id]) > (len(spoken) + 8000) * 2 // 320, 30,
                    "caller audio")
     assert best_correlation(spoken, pcm_to_array(answering.frames[call.call_id])) > 0.9
+
+
+async def test_call_over_tcp(make_endpoint, make_baresip, audio):
+    from .peers import free_tcp_and_udp_port
+
+    answering = Answering()
+    endpoint = await make_endpoint(answering, port=free_tcp_and_udp_port(), transports=("tcp",))
+    caller = await make_baresip("tcp-caller", source_wav=audio["caller_wav"])
+    await caller.command("dial", f"sip:12345@127.0.0.1:{endpoint.address[1]};transport=tcp")
+    await caller.wait_event("CALL_ESTABLISHED")
+    await wait_for(lambda: answering.calls, what="on_call")
+    call = answering.call
+    assert call._leg.tcp
+    await caller.command("sndcode", "9")
+    async with asyncio.timeout(10):
+        assert await call.keys.get() == "9"
+    await call.hangup()
+    await caller.wait_event("CALL_CLOSED")
+    assert call.end_reason == "we_hung_up"
+    assert "UDP " not in caller.log()  # every SIP message, the ACK too, went over TCP
