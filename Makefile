@@ -15,9 +15,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 TRAIN_INPUTS = config.yml requirements-rasa.txt $(shell find bot/domain nlu_data bot/jieba -type f -name '*.yml' -o -type f -name '*.txt' | LC_ALL=C sort)
 MODEL_HASH   = $(shell cat $(TRAIN_INPUTS) | sha256sum | cut -c1-16)
 MODEL        = .build/models/kaifong-$(MODEL_HASH).tar.gz
-SYS_PACKAGES := espeak-ng libespeak-ng1 chromium fonts-noto-cjk
+# espeak-ng: speech output; chromium + CJK fonts: the page tests; ffmpeg + libopencore-amrnb0:
+# WeChat voice messages (decode; the tests make AMR with the 3GPP encoder); baresip-core and
+# sip-tester (SIPp): real SIP peers for the phone tests and the phone benchmark.
+SYS_PACKAGES := espeak-ng libespeak-ng1 chromium fonts-noto-cjk ffmpeg libopencore-amrnb0 \
+                baresip-core sip-tester
 
-.PHONY: help setup sysdeps run test chat bench train validate model staff-add clean
+.PHONY: help setup sysdeps run test chat bench train validate model staff-add wechat-menu clean
 
 help: ## Show this list
 	@echo "Kaifong (街坊): offline Mandarin/Cantonese public-service assistant"
@@ -103,6 +107,9 @@ model: $(VENV)/.installed ## Download the Mandarin speech model (needs internet)
 
 staff-add: $(VENV)/.installed ## Add a console account: make staff-add NAME=chan [ROLE=admin]
 	@$(PY) -m channels.console.staff add $(NAME) --role $(or $(ROLE),staff)
+
+wechat-menu: $(VENV)/.installed ## Print the WeChat custom menu JSON an operator uploads
+	@$(PY) -m channels.wechat.menu
 
 clean: ## Remove trained models, run data and test output (keeps the venvs)
 	rm -rf .build .run
