@@ -26,7 +26,7 @@ SYS_PACKAGES := espeak-ng libespeak-ng1 chromium fonts-noto-cjk ffmpeg libopenco
 help: ## Show this list
 	@echo "Kaifong (街坊): offline Mandarin/Cantonese public-service assistant"
 	@echo
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 setup: sysdeps $(VENV)/.installed $(VENV_RASA)/.installed node_modules/.installed ## Create both virtual environments and install everything
 
