@@ -17,7 +17,7 @@ class Answer:
     dtmf_payload_type: int | None
     remote: tuple[str, int]
     we_send: bool  # the answer lets us send (not recvonly/inactive)
-    peer_sends: bool  # the offer says the peer sends (RTP timeout applies)
+    peer_sends: bool  # a normal two-way stream: the RTP timeout applies (not on hold)
 
 
 def answer_offer(offer: SdpMessage, address: str, port: int, session_id: str, version: int) -> Answer:
@@ -48,5 +48,6 @@ def answer_offer(offer: SdpMessage, address: str, port: int, session_id: str, ve
         dtmf_payload_type=dtmf,
         remote=remote,
         we_send=answer_audio.direction in SENDING_DIRECTIONS,
-        peer_sends=audio.direction in SENDING_DIRECTIONS,
+        # On hold (sendonly/inactive) many phones send nothing at all, music or not
+        peer_sends=audio.direction == "sendrecv",
     )

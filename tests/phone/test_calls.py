@@ -170,3 +170,22 @@ async def test_call_over_tcp(make_endpoint, make_baresip, audio):
     await caller.wait_event("CALL_CLOSED")
     assert call.end_reason == "we_hung_up"
     assert "UDP " not in caller.log()  # every SIP message, the ACK too, went over TCP
+
+
+async def test_hold_and_resume_by_reinvite(make_endpoint, make_baresip, audio):
+    answering = Answering()
+    endpoint = await make_endpoint(answering, rtp_timeout_seconds=1.0)
+    caller = await make_baresip("caller", source_wav=audio["caller_wav"])
+    await dial(caller, endpoint)
+    await wait_for(lambda: answering.calls, what="on_call")
+    media = answering.call._media
+    assert (await caller.command("hold"))["ok"]
+    await wait_for(lambda: not media.sending and not media.expect_rtp, what="on hold")
+    await asyncio.sleep(2.5)  # on hold the peer is silent: no RTP timeout
+    assert not answering.call.ended.is_set()
+    sent = media.stats["tx"]
+    assert (await caller.command("resume"))["ok"]
+    await wait_for(lambda: media.sending and media.expect_rtp, what="resumed")
+    await wait_for(lambda: media.stats["tx"] > sent + 10, what="sending again")
+    assert caller.log().count("SIP/2.0 200 OK") >= 3  # INVITE, hold and resume answered
+    assert not answering.call.ended.is_set()
