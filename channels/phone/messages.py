@@ -87,11 +87,3 @@ def key_from_info(content_type: str, body: str) -> str | None:
 
 INFO_TYPES = ("application/dtmf-relay", "application/dtmf")
 
-
-def sipfrag_status(body: str) -> int:
-    """Status code of a message/sipfrag status line (RFC 3420), 0 if there is none."""
-    first = body.strip().splitlines()[0] if body.strip() else ""
-    parts = first.split()
-    if len(parts) >= 2 and parts[0].upper().startswith("SIP/") and parts[1].isdigit():
-        return int(parts[1])
-    return 0
