@@ -3,7 +3,6 @@ ports, started once per test session and shared by every folder that needs it
 (integration/, handoff/). `make test` trains the model first and passes it as
 KAIFONG_MODEL."""
 import os
-import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -12,7 +11,10 @@ from aiohttp import web
 
 from bot.texts import say
 
-from channels.tools.stack import ROOT, Stack, StackConfig, free_port
+from channels.tools.stack import ROOT
+from tests.processes import add_staff_by_cli, start_stack
+
+STACK_ADMIN = "stackadmin"   # the console account on the shared stack (tests/integration)
 
 
 def _model() -> Path:
@@ -25,18 +27,22 @@ def _model() -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("stack")
-    config = StackConfig(model=_model(), gateway_python=Path(sys.executable), port=free_port(),
-                         rasa_port=free_port(), actions_port=free_port(), run_dir=run_dir)
-    stack = Stack(config)
-    try:
-        stack.start()
-    except Exception:
-        stack.stop()
-        raise
+def model() -> Path:
+    return _model()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, model):
+    stack = start_stack(model, tmp_path_factory.mktemp("stack"))
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="session")
+def stack_admin(stack) -> str:
+    """An admin account on the shared stack, made the way an operator does (make staff-add)."""
+    add_staff_by_cli(stack.config.run_dir / "kaifong.sqlite3", STACK_ADMIN, "admin")
+    return STACK_ADMIN
 
 
 @pytest.fixture(scope="session")
@@ -46,23 +52,35 @@ def base_url(stack) -> str:
 
 # --- a Rasa protocol peer for gateway tests that do not need the real dialogue ---
 
+# The few services the stand-in knows by name (the gateway sends Rasa Simplified text)
+FAKE_SERVICES = {"长者卡": "senior_card", "社保卡": "social_security_card"}
+
+
 class FakeRasa:
-    """Answers like Rasa with our actions: a handoff signal when asked for a person."""
+    """Answers like Rasa with our actions: a handoff signal when asked for a person,
+    carrying the service the person asked about before (as the real bot's slot does).
+    What a person meets with the real dialogue is tested on the real stack
+    (tests/integration/test_queue.py)."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.url = ""
+        self.service: dict[str, str] = {}   # sender -> the service under discussion
 
     async def webhook(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.received.append(body)
         text, language = body["message"], (body.get("metadata") or {}).get("language", "cmn")
+        sender = body["sender"]
+        for word, service in FAKE_SERVICES.items():
+            if word in text:
+                self.service[sender] = service
         if text == "/emergency":
             return web.json_response([{"text": say("emergency", language)},
-                                      self._signal("emergency", None)])
+                                      self._signal("emergency", self.service.get(sender))])
         if text == "/human" or any(w in text for w in ("真人", "工作人员", "人工")):
             return web.json_response([{"text": say("handoff", language, hotline="12345")},
-                                      self._signal("asked", "senior_card")])
+                                      self._signal("asked", self.service.get(sender))])
         if "乱码" in text:
             return web.json_response([{"text": say("fallback", language)},
                                       self._signal("not_understood", None)])

@@ -5,14 +5,13 @@ import pytest
 
 from bot.settings import load_settings
 from channels.gateway.app import create_app
-from channels.tools.stack import free_port
+from tests.processes import dead_url
 
 
 @pytest.fixture
 async def client(aiohttp_client, tmp_path):
-    dead = free_port()  # nothing listens here: Rasa and the action server are "down"
-    settings = load_settings(env={}, rasa_url=f"http://127.0.0.1:{dead}",
-                             action_url=f"http://127.0.0.1:{dead}", rasa_timeout=2,
+    dead = dead_url()  # refuses every connection: Rasa and the action server are "down"
+    settings = load_settings(env={}, rasa_url=dead, action_url=dead, rasa_timeout=2,
                              data_dir=str(tmp_path))
     return await aiohttp_client(create_app(settings))
 

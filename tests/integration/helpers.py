@@ -1,11 +1,15 @@
-"""A tiny blocking JSON client for the integration tests."""
+"""A tiny blocking JSON client for the integration tests: a person on /api/chat,
+and a member of staff on the console API."""
+import http.cookiejar
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
-from typing import Any
+from typing import Any, Callable, Optional
 
 from bot.language import detect_script
+from tests.handoff.conftest import PASSWORD
 
 
 def post(url: str, body: Any, timeout: float = 30) -> tuple[int, dict]:
@@ -31,8 +35,10 @@ class Conversation:
 
     def __init__(self, base_url: str) -> None:
         self.url = base_url + "/api/chat"
-        self.sender = "t-" + uuid.uuid4().hex[:10]
+        self.base_url = base_url
+        self.sender = new_sender()
         self.last: dict = {}
+        self.last_id = 0
 
     def say(self, text: str, expect_status: int = 200) -> dict:
         status, body = post(self.url, {"sender": self.sender, "text": text})
@@ -50,6 +56,82 @@ class Conversation:
 
     def all_text(self) -> str:
         return self.text + "\n" + "\n".join(self.buttons)
+
+    def collect(self, timeout: float = 0) -> dict:
+        """GET /api/chat/{sender}/messages, acknowledging what this person has already seen."""
+        status, body = get(f"{self.base_url}/api/chat/{self.sender}/messages"
+                           f"?after={self.last_id}&timeout={timeout}", timeout=timeout + 30)
+        assert status == 200, body
+        self.last_id = body["last_id"] or self.last_id
+        return body
+
+
+def new_sender() -> str:
+    """A new conversation id of letters only (a run of digits would be masked in the
+    console as if it were a phone number), never repeated: pytest-randomly reseeds
+    `random` for every test, uuid4 reads the OS."""
+    return "t-" + uuid.uuid4().hex[:12].translate(str.maketrans("0123456789", "ghijklmnop"))
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 60, what: str = "") -> Any:
+    """Poll `condition` until it returns something true; a generous deadline for a loaded
+    machine, never a fixed sleep before an assertion."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+        time.sleep(0.2)
+
+
+class Console:
+    """A member of staff on the console API (/console/api/...), logged in with a cookie."""
+
+    def __init__(self, base_url: str, username: str, password: str = PASSWORD) -> None:
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        status, body = self._call("POST", "/console/login",
+                                  {"username": username, "password": password})
+        assert status == 200, body
+        self.csrf = body["csrf"]
+
+    def _call(self, method: str, path: str, body: Optional[dict] = None) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        req = urllib.request.Request(self.base_url + path, data=data, method=method, headers={
+            "Content-Type": "application/json", "Origin": self.base_url,
+            "X-CSRF-Token": getattr(self, "csrf", "")})
+        try:
+            with self.opener.open(req, timeout=60) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def get(self, path: str) -> tuple[int, Any]:
+        return self._call("GET", path)
+
+    def post(self, path: str, body: Optional[dict] = None) -> tuple[int, Any]:
+        return self._call("POST", path, body or {})
+
+    def cases(self, state: str = "open") -> list[dict]:
+        status, body = self.get(f"/console/api/cases?state={state}")
+        assert status == 200, body
+        return body["cases"]
+
+    def case_of(self, sender: str, state: str = "all") -> dict:
+        """The sender's newest case, in full (summary, facts, transcript)."""
+        found = [c for c in self.cases(state) if c["sender"] == sender]
+        assert found, f"no case for {sender}"
+        status, body = self.get(f"/console/api/cases/{max(c['id'] for c in found)}")
+        assert status == 200, body
+        return body
+
+    def act(self, case_id: int, action: str, body: Optional[dict] = None) -> dict:
+        status, reply = self.post(f"/console/api/cases/{case_id}/{action}", body)
+        assert status == 200, (action, reply)
+        return reply
 
 
 def assert_traditional(text: str) -> None:

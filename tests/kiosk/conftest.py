@@ -7,13 +7,7 @@ Screenshots of every screen go to tests/artifacts/kiosk/ (git-ignored) for revie
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -21,8 +15,8 @@ import numpy as np
 import pytest
 
 from channels.tools.stack import ROOT
-from tests.handoff.conftest import PASSWORD
-from tests.voice.conftest import KO_MODEL, espeak_audio, free_port
+from tests.processes import Gateway
+from tests.voice.conftest import KO_MODEL, espeak_audio
 from voice import audio as au
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "kiosk"
@@ -35,64 +29,6 @@ KO_WORD = "여보세요"
 
 
 # --- kiosk gateways on the real stack ------------------------------------------------
-
-class Gateway:
-    """`python -m channels` with its own settings, talking to the shared stack's Rasa."""
-
-    def __init__(self, stack: Any, run_dir: Path, **settings: Any) -> None:
-        c = stack.config
-        self.port = free_port()
-        self.url = f"http://{c.host}:{self.port}"
-        self.run_dir = run_dir
-        self.env = dict(os.environ)
-        self.env.update({
-            "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1",
-            "KAIFONG_HOST": c.host, "KAIFONG_PORT": str(self.port),
-            "KAIFONG_DATA_DIR": str(run_dir),
-            "KAIFONG_RASA_URL": f"http://{c.host}:{c.rasa_port}",
-            "KAIFONG_ACTION_URL": f"http://{c.host}:{c.actions_port}",
-            "KAIFONG_RASA_TOKEN": stack.token,
-        })
-        self.env.update({"KAIFONG_" + k.upper(): str(v) for k, v in settings.items()})
-        self.log = run_dir / "gateway.log"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 60.0) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "channels"], cwd=ROOT,
-                                         env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the kiosk gateway exited:\n{self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"the kiosk gateway did not start; see {self.log}")
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-
-    def add_staff(self, username: str) -> None:
-        """An account made the way an operator does (make staff-add)."""
-        subprocess.run([sys.executable, "-m", "channels.console.staff", "--db",
-                        str(self.run_dir / "kaifong.sqlite3"), "add", username, "--role", "admin"],
-                       input=PASSWORD + "\n", text=True, check=True, cwd=ROOT, env=self.env,
-                       capture_output=True)
-
 
 @pytest.fixture(scope="session")
 def kiosk_gateway(stack, tmp_path_factory) -> Iterator[Gateway]:

@@ -1,12 +1,15 @@
 """Catalog validation: the real catalog loads; each kind of broken file stops start-up
 with one line that names the file and the field."""
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.catalog import BILINGUAL_FIELDS, CATALOG_DIR, CatalogError, load_catalog
 from bot.services import SERVICE_IDS
+from tests.processes import dead_port
 
 
 def test_real_catalog_has_every_service_in_both_languages():
@@ -110,14 +113,14 @@ def test_not_utf8(catalog_copy):
 
 
 def test_gateway_refuses_to_start_on_a_broken_catalog(catalog_copy):
-    import subprocess
-    import sys
     (catalog_copy / "senior_card.yml").unlink()
     root = Path(__file__).resolve().parents[2]
+    # a port we hold: a gateway that wrongly got as far as serving could not take it
+    port = str(dead_port())
     proc = subprocess.run([sys.executable, "-m", "channels"], cwd=root, capture_output=True,
                           text=True, timeout=60,
                           env={"PYTHONPATH": str(root), "KAIFONG_CATALOG_DIR": str(catalog_copy),
-                               "KAIFONG_PORT": "18999", "PATH": "/usr/bin:/bin"})
+                               "KAIFONG_PORT": port, "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "senior_card.yml" in lines[0]

@@ -4,7 +4,6 @@ pyttsx3 + espeak-ng synthesis, and the real gateway app."""
 from __future__ import annotations
 
 import importlib.util
-import socket
 import struct
 import subprocess
 import wave
@@ -16,6 +15,7 @@ import numpy as np
 import pytest
 
 from bot.settings import load_settings
+from tests.processes import dead_url
 from voice import audio as au
 from voice.asr import AsrEngine, load_model
 
@@ -70,15 +70,9 @@ def read_wav(data: bytes) -> tuple[np.ndarray, int]:
         return au.pcm16_to_float(w.readframes(w.getnframes())), w.getframerate()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def gateway_settings(tmp_path: Path, **overrides):
-    dead = free_port()  # no Rasa in these tests
-    values = dict(rasa_url=f"http://127.0.0.1:{dead}", action_url=f"http://127.0.0.1:{dead}",
+    dead = dead_url()  # no Rasa in these tests
+    values = dict(rasa_url=dead, action_url=dead,
                   rasa_timeout=2, data_dir=str(tmp_path), asr_model_cmn=KO_MODEL)
     values.update(overrides)
     return load_settings(env={}, **values)

@@ -3,7 +3,7 @@ import zipfile
 
 import pytest
 
-from tests.voice.conftest import free_port
+from tests.processes import dead_url
 from voice import fetch_model
 
 
@@ -19,7 +19,7 @@ def fake_model_zip(path, top="vosk-model-small-cn-0.22", extra=None):
 
 def test_no_internet_gives_a_clear_message(tmp_path, capsys):
     dest = tmp_path / "models" / "vosk-model-small-cn-0.22"
-    url = f"http://127.0.0.1:{free_port()}/vosk-model-small-cn-0.22.zip"  # nothing listens
+    url = f"{dead_url()}/vosk-model-small-cn-0.22.zip"  # nothing listens
     assert fetch_model.main(["--dest", str(dest), "--url", url, "--timeout", "5"]) == 1
     err = capsys.readouterr().err
     assert "cannot download" in err and url in err and str(dest) in err
