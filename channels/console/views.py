@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from channels.console.auth import StaffUser
-from channels.gateway.handoff.callback import mask_all, mask_phone
+from bot.privacy import mask, mask_phone
 from channels.gateway.handoff.store import Case
 
 
@@ -20,7 +20,7 @@ def case_summary(case: Case, position: Optional[int], last_words: Optional[str],
         "reason": case.reason, "service": case.service,
         "service_name": case.facts.get("service_name"),
         "language": case.language, "script": case.script, "channel": case.channel,
-        "sender": mask_all(case.sender), "staff": case.staff, "position": position,
+        "sender": mask(case.sender), "staff": case.staff, "position": position,
         "waiting_since": case.waiting_since, "claimed_at": case.claimed_at,
         "ended_at": case.ended_at,
         "callback": (phone if reveal else mask_phone(phone)) if phone else None,

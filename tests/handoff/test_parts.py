@@ -13,7 +13,8 @@ from channels.console.staff import main as staff_cli
 from channels.gateway.handoff import store
 from channels.gateway.db import connect, in_transaction
 from channels.gateway.handoff.hours import HoursError, StaffHours
-from channels.gateway.handoff.callback import find_phone, mask_all, mask_phone
+from bot.privacy import mask, mask_phone
+from channels.gateway.handoff.callback import find_phone
 from channels.gateway.handoff.words import about_a_phone, is_cancel, wants_callback
 
 HK = timezone(timedelta(hours=8))
@@ -61,18 +62,19 @@ def test_wrong_console_settings_stop_the_start(tmp_path):
     ("+86 138 1234 5678", "13812345678"), ("020-12345678", "02012345678"),
     ("+852 9123 4567", "+852 91234567"), ("0085291234567", "+852 91234567"),
     ("打 2812 3456 啦", "28123456"), ("+853 6612 3456", "+853 66123456"),
-    ("一三八一二三四五六七八", "13812345678"), ("幺三八 幺二三四 五六七八", None),
+    ("一三八一二三四五六七八", "13812345678"), ("幺三八 幺二三四 五六七八", "13812345678"),
+    ("一 三 八 一 二 三 四 五 六 七 八", "13812345678"),   # as the speech recogniser writes it
     ("12345", None), ("440106195001011234", None), ("我今年78岁", None),
 ])
 def test_phone_numbers(text, phone):
     assert find_phone(text)[0] == phone
 
 
-def test_phone_masking():
-    assert mask_phone("13812345678") == "138******78"
-    assert mask_phone("+852 91234567") == "+852 91****67"
-    assert mask_all("打 9123 4567 或 13812345678，身份证 440106195001011234") == \
-        "打 91****67 或 138****5678，身份证 440106********1234"
+def test_phone_masking_is_the_one_style_everywhere():
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("+852 91234567") == "+852 ****4567"
+    assert mask("打 9123 4567 或 13812345678，身份证 440106195001011234") == \
+        "打 **** 4567 或 138****5678，身份证 4401**********1234"
 
 
 def test_queue_words():

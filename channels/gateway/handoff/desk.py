@@ -30,7 +30,8 @@ from channels.gateway.contract import Channels, HandOver, Outgoing
 from channels.gateway.db import Database
 from channels.gateway.handoff import notices, store
 from channels.gateway.handoff.hours import StaffHours
-from channels.gateway.handoff.callback import find_phone, mask_all
+from bot.privacy import mask
+from channels.gateway.handoff.callback import find_phone
 from channels.gateway.handoff.recent import RecentTurns
 from channels.gateway.handoff.store import Case
 from channels.gateway.handoff.words import about_a_phone, is_cancel, wants_callback
@@ -153,7 +154,7 @@ class HandoffDesk:
 
     async def _case_turn(self, case: Case, text: str, state: LanguageState) -> Routed:
         language, script = self._language_for(case, text, state)
-        masked = mask_all(text)
+        masked = mask(text)
         now = self.clock()
         if case.state == "waiting" and is_cancel(text):
             return await self._cancel(case, masked, language, script)
@@ -307,7 +308,7 @@ class HandoffDesk:
             told = {}
         for source in (told, extra or {}, signal.get("facts") or {}):
             for key, value in source.items():
-                facts[str(key)] = mask_all(value) if isinstance(value, str) else value
+                facts[str(key)] = mask(value) if isinstance(value, str) else value
         return facts
 
     async def state_of(self, sender: str) -> Optional[dict[str, Any]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.texts import say
 from channels.gateway.handoff.hours import StaffHours
-from channels.gateway.handoff.callback import mask_phone
+from bot.privacy import mask_phone
 
 Message = dict[str, Any]
 CANCEL_PAYLOAD = "取消"   # what the button sends is what a person would type

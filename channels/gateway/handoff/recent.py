@@ -6,7 +6,7 @@ import time
 from collections import OrderedDict, deque
 from typing import Any, Callable, Iterable
 
-from channels.gateway.handoff.callback import mask_all
+from bot.privacy import mask
 from channels.gateway.handoff.store import Turn
 
 
@@ -30,10 +30,10 @@ class RecentTurns:
         else:
             self._by_sender.move_to_end(sender)
         now = self._clock()
-        turns.append(Turn("user", mask_all(user_text), now))
+        turns.append(Turn("user", mask(user_text), now))
         bot_text = "\n".join(m.get("text") or "" for m in bot_messages).strip()
         if bot_text:
-            turns.append(Turn("bot", mask_all(bot_text), now))
+            turns.append(Turn("bot", mask(bot_text), now))
 
     def take(self, sender: str) -> list[Turn]:
         """The turns so far, handed to a new case (and forgotten here)."""
