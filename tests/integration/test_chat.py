@@ -4,8 +4,8 @@ import re
 
 from bot.catalog import load_catalog
 from bot.language import to_script
-from tests.integration.helpers import (Conversation, assert_simplified, assert_traditional,
-                                       get)
+from tests.integration.helpers import (Console, Conversation, assert_simplified,
+                                       assert_traditional)
 
 CATALOG = load_catalog()
 PENSION = CATALOG["pension_certification"]
@@ -104,27 +104,51 @@ def test_restart_and_switching_service(base_url):
     assert "边件事" in chat.text
 
 
-def test_two_failures_offer_a_person(base_url):
-    for first, second, offer in [("今日天氣點樣呀", "講個笑話俾我聽啦", "使唔使我幫你揾工作人員"),
-                                 ("今天天气怎么样", "给我讲个笑话吧", "要不要我帮您找工作人员")]:
+def test_two_failures_offer_a_person(base_url, stack_admin):
+    staff = Console(base_url, stack_admin)
+    for first, second, offer, place in [
+            ("今日天氣點樣呀", "講個笑話俾我聽啦", "使唔使我幫你揾工作人員", "你排第{}位"),
+            ("今天天气怎么样", "给我讲个笑话吧", "要不要我帮您找工作人员", "您排在第{}位")]:
         chat = Conversation(base_url)
         chat.say(first)
         assert len(chat.buttons) == 4 and chat.buttons[-1].endswith("工作人員" if "天氣" in first else "工作人员")
+        assert chat.last["handoff"] is None
         chat.say(second)
         assert offer in chat.text
-        assert len(chat.buttons) == 2
-        chat.say("1")
-        assert "工作人" in chat.text
+        assert len(chat.buttons) == 2 and chat.last["handoff"] is None   # only offered
+        body = chat.say("1")                                 # yes, a person please
+        assert body["handoff"]["state"] == "waiting"
+        assert place.format(body["handoff"]["position"]) in chat.text
+        case = staff.case_of(chat.sender)
+        assert (case["state"], case["reason"], case["urgent"]) == ("waiting", "not_understood", False)
+        said = [m["text"] for m in case["transcript"] if m["author"] == "user"]
+        assert said == [first, second, "1"]                  # staff see what went wrong
 
 
-def test_emergency_comes_first(base_url):
+def assert_urgent_and_ahead(staff: Console, sender: str) -> None:
+    """The person's case is marked urgent and comes before every case that is not."""
+    waiting = [c for c in staff.cases() if c["state"] == "waiting"]
+    (mine,) = [c for c in waiting if c["sender"] == sender]
+    assert (mine["urgent"], mine["reason"]) == (True, "emergency")
+    assert all(mine["position"] < c["position"] for c in waiting if not c["urgent"])
+
+
+def test_emergency_comes_first(base_url, stack_admin):
+    staff = Console(base_url, stack_admin)
+    queued = Conversation(base_url)
+    queued.say("我想搵個真人同我講")                         # someone already waiting
     chat = Conversation(base_url)
     chat.say("長者卡點樣辦")
-    chat.say("我阿媽暈咗喺度")
-    assert chat.last["messages"][0]["text"].startswith("請即刻打120")
+    body = chat.say("我阿媽暈咗喺度")
+    assert body["messages"][0]["text"].startswith("請即刻打120")
+    assert body["handoff"]["state"] == "waiting" and "優先處理" in chat.text
+    assert_urgent_and_ahead(staff, chat.sender)
+    assert queued.say("仲要等幾耐")["handoff"]["position"] > body["handoff"]["position"]
     chat = Conversation(base_url)
-    chat.say("救命，我爸爸摔倒了")
-    assert chat.last["messages"][0]["text"].startswith("请马上打120")
+    body = chat.say("救命，我爸爸摔倒了")
+    assert body["messages"][0]["text"].startswith("请马上打120")
+    assert body["handoff"]["state"] == "waiting" and "优先处理" in chat.text
+    assert_urgent_and_ahead(staff, chat.sender)
 
 
 def test_greeting_help_goodbye_in_both_languages(base_url):
