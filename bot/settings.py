@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -77,6 +77,19 @@ class Settings:
     # not understood (any channel): these services as numbered choices, then a person (1-3 ids;
     # the defaults match the 社保、医保、长者卡 that the fallback_first text names)
     fallback_services: str = "pension_certification,medical_reimbursement,senior_card"
+    # WeChat official accounts (channels/wechat): off until wechat_token is set
+    wechat_token: str = field(default="", repr=False)       # the Token typed in WeChat's console
+    wechat_app_id: str = ""                                  # AppID (wx...)
+    wechat_app_secret: str = field(default="", repr=False)  # AppSecret: replies later, voice, staff
+    wechat_aes_key: str = field(default="", repr=False)     # EncodingAESKey; empty: plain mode only
+    wechat_path: str = "/wechat"                             # the route WeChat calls
+    wechat_api_base: str = "https://api.weixin.qq.com"       # WeChat's HTTP API
+    wechat_max_body_bytes: int = 65536                       # larger requests get 413
+    wechat_max_clock_skew: float = 300.0                     # seconds a request's timestamp may be off
+    wechat_media_max_bytes: int = 2097152                    # largest voice file downloaded
+    wechat_passive_seconds: float = 4.0                      # answer in the same request if this quick
+    wechat_id_key: str = field(default="", repr=False)      # keys the ids made from OpenIDs;
+                                                             # empty: the app secret
 
     def validate(self) -> "Settings":
         if self.hant_cmn not in ("s2t", "s2tw"):
@@ -95,7 +108,31 @@ class Settings:
         self._validate_handoff()
         self._validate_kiosk()
         self._validate_fallback()
+        self._validate_wechat()
         return self
+
+    def _validate_wechat(self) -> None:
+        """Ranges here; the formats WeChat's console dictates (token, EncodingAESKey)
+        are checked by channels/wechat/config.py when the channel starts. Secrets are
+        never repeated in a message."""
+        checks = [
+            ("wechat_max_body_bytes", self.wechat_max_body_bytes, 1024, 1024 * 1024),
+            ("wechat_max_clock_skew", self.wechat_max_clock_skew, 10, 3600),
+            ("wechat_media_max_bytes", self.wechat_media_max_bytes, 1024, 10 * 1024 * 1024),
+            ("wechat_passive_seconds", self.wechat_passive_seconds, 0.2, 4.5),
+        ]
+        for name, value, low, high in checks:
+            if not low <= value <= high:
+                raise SettingsError(f"{name} must be {low}-{high}, not {value}")
+        if not self.wechat_path.startswith("/") or len(self.wechat_path) < 2:
+            raise SettingsError(f"wechat_path must start with / and name a path, "
+                                f"not {self.wechat_path!r}")
+        if not self.wechat_token:
+            return
+        for name in ("wechat_app_id", "wechat_app_secret"):
+            if not getattr(self, name).strip():
+                raise SettingsError(f"{name} is needed when wechat_token is set "
+                                    f"(late replies, voice messages and staff replies use it)")
 
     def _validate_kiosk(self) -> None:
         if self.kiosk_default_language not in ("cmn", "yue"):

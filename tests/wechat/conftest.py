@@ -99,3 +99,48 @@ def dominant_frequency(pcm: bytes, rate: int) -> float:
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
     spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
     return float(np.fft.rfftfreq(len(samples), 1 / rate)[int(np.argmax(spectrum))])
+
+
+# --- the gateway with the channel configured (stage 2) -------------------------------
+
+@pytest.fixture
+async def wechat_rasa(aiohttp_server):
+    from tests.wechat.gateway import WeChatRasa
+    fake = WeChatRasa()
+    server = await aiohttp_server(fake.app())
+    fake.url = str(server.make_url("")).rstrip("/")
+    return fake
+
+
+@pytest.fixture
+def wechat_settings(tmp_path, wechat_rasa, fake_wechat):
+    """Settings of a gateway whose WeChat channel talks to the stand-ins."""
+    from bot.settings import load_settings
+    from tests.voice.conftest import KO_MODEL
+    from tests.wechat.wechat_peer import TOKEN
+
+    def make(**overrides):
+        values = dict(rasa_url=wechat_rasa.url, action_url=wechat_rasa.url, rasa_timeout=5,
+                      data_dir=str(tmp_path), asr_model_cmn=KO_MODEL, wechat_token=TOKEN,
+                      wechat_app_id=APP_ID, wechat_app_secret=SECRET,
+                      wechat_api_base=fake_wechat.base)
+        values.update(overrides)
+        return load_settings(env={}, **values)
+    return make
+
+
+@pytest.fixture
+def start_gateway(aiohttp_client, wechat_settings):
+    """start_gateway(**settings) -> a test client of the gateway (access log off, as
+    `python -m channels` runs it)."""
+    from channels.gateway.app import create_app
+
+    async def start(**overrides):
+        app = create_app(wechat_settings(**overrides))
+        return await aiohttp_client(app, server_kwargs={"access_log": None})
+    return start
+
+
+@pytest.fixture
+async def gateway(start_gateway):
+    return await start_gateway()

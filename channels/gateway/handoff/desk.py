@@ -39,6 +39,7 @@ from channels.gateway.handoff.words import about_a_phone, is_cancel, wants_callb
 log = logging.getLogger("kaifong.handoff")
 
 REASONS = ("asked", "not_understood", "emergency")
+UNREACHABLE = "unreachable"   # the case fact a channel sets when it cannot reach the person
 CALLBACK_OFFER_SECONDS = 30 * 60   # outside staff hours, a number given this soon becomes a task
 
 
@@ -247,6 +248,47 @@ class HandoffDesk:
         await self.db.run(store.add_message, case.id, "system", note, self.clock())
         self._publish(case.id)
         return "with_staff"
+
+    # --- a channel that can no longer reach the person ----------------------------
+
+    async def unreachable(self, sender: str, note: str) -> bool:
+        """A pushing channel cannot reach the person now (WeChat's 48 hours have passed,
+        sending keeps failing): their live case carries `note` (Simplified, for staff)
+        in its transcript and as the fact `UNREACHABLE`, which the console shows as a
+        warning. Messages stay in the outbox. False when there is no live case."""
+        now = self.clock()
+
+        def flag(conn: Any) -> Optional[int]:
+            case = store.live_case(conn, sender)
+            if case is None:
+                return None
+            if store.set_fact(conn, case.id, UNREACHABLE, note):
+                store.add_message(conn, case.id, "system", note, now)
+            return case.id
+
+        case_id = await self.db.run(flag)
+        if case_id is None:
+            return False
+        log.info("case %s: the person cannot be reached on their channel now", case_id)
+        self._publish(case_id)
+        return True
+
+    async def reachable(self, sender: str, channel: str, note: Optional[str] = None) -> None:
+        """The person can be reached again (they wrote): the warning goes (with `note` in
+        the transcript) and what waits in the outbox is pushed now."""
+        def clear(conn: Any) -> Optional[int]:
+            case = store.live_case(conn, sender)
+            if case is None or not store.set_fact(conn, case.id, UNREACHABLE, None):
+                return None
+            if note:
+                store.add_message(conn, case.id, "system", note, self.clock())
+            return case.id
+
+        case_id = await self.db.run(clear)
+        if case_id is not None:
+            self._publish(case_id)
+        if channel in self.channels:
+            self._push(sender, channel)
 
     async def _callback_turn(self, sender: str, text: str, state: LanguageState,
                              channel: str) -> Optional[Routed]:

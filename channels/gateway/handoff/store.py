@@ -178,6 +178,23 @@ def mark_urgent(conn: sqlite3.Connection, case_id: int) -> None:
     conn.execute("UPDATE cases SET urgent = 1 WHERE id = ?", (case_id,))
 
 
+def set_fact(conn: sqlite3.Connection, case_id: int, key: str, value: Any) -> bool:
+    """Set one fact of a case (None removes it); True when it changed."""
+    row = conn.execute("SELECT facts FROM cases WHERE id = ?", (case_id,)).fetchone()
+    if row is None:
+        return False
+    facts = json.loads(row["facts"] or "{}")
+    if facts.get(key) == value:
+        return False
+    if value is None:
+        facts.pop(key, None)
+    else:
+        facts[key] = value
+    conn.execute("UPDATE cases SET facts = ? WHERE id = ?",
+                 (json.dumps(facts, ensure_ascii=False), case_id))
+    return True
+
+
 def set_callback(conn: sqlite3.Connection, case_id: int, phone: str) -> None:
     conn.execute("UPDATE cases SET callback_phone = ? WHERE id = ?", (phone, case_id))
 
