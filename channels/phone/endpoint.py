@@ -116,7 +116,7 @@ class PhoneEndpoint:
     async def stop(self) -> None:
         """BYE every call, unregister, close everything."""
         self._stopping = True
-        await asyncio.gather(*(call.hangup() for call in list(self._calls.values())))
+        await asyncio.gather(*(call.hangup() for call in list(self._calls.values())), return_exceptions=True)
         if self._registrar is not None:
             await self._registrar.stop()
         if self._clock is not None:

@@ -90,12 +90,17 @@ class PhoneUAC(SipUAC):
         txn = _ClientTransaction(request, loop.create_future())
         key = _key(request)
         self._pending[key] = txn
-        self.transport.send(request, addr)
+        txn.future.add_done_callback(lambda _f: self._finish(key))
+        try:
+            self.transport.send(request, addr)
+        except (OSError, RuntimeError) as exc:  # e.g. the TCP connection is gone
+            log.info("could not send %s: %s", request.method, exc)
+            _resolve(txn.future, None)
+            return txn.future
         if not self.transport.reliable:
             txn.task = loop.create_task(self._retransmit(txn, addr))
         else:
             txn.task = loop.create_task(self._expire(txn))
-        txn.future.add_done_callback(lambda _f: self._finish(key))
         return txn.future
 
     async def _retransmit(self, txn: _ClientTransaction, addr: tuple[str, int]) -> None:

@@ -239,13 +239,17 @@ snd_path {self.rec_dir}
         assert event is not None
         return event
 
-    def log(self) -> str:
+    async def final_log(self) -> str:
+        """The whole SIP trace: baresip's stdout is block-buffered, so it is read after quitting."""
+        await self.stop()
         return self.log_path.read_text(errors="replace")
 
     def recordings(self, direction: str = "dec") -> list[Path]:
         return sorted(self.rec_dir.glob(f"*-{direction}.wav"))
 
     async def stop(self) -> None:
+        if self._process is not None and self._process.returncode is not None:
+            return
         if self._writer is not None:
             try:
                 await self.command("quit")

@@ -169,7 +169,7 @@ async def test_call_over_tcp(make_endpoint, make_baresip, audio):
     await call.hangup()
     await caller.wait_event("CALL_CLOSED")
     assert call.end_reason == "we_hung_up"
-    assert "UDP " not in caller.log()  # every SIP message, the ACK too, went over TCP
+    assert "UDP " not in await caller.final_log()  # every SIP message, the ACK too, went over TCP
 
 
 async def test_hold_and_resume_by_reinvite(make_endpoint, make_baresip, audio):
@@ -187,5 +187,5 @@ async def test_hold_and_resume_by_reinvite(make_endpoint, make_baresip, audio):
     assert (await caller.command("resume"))["ok"]
     await wait_for(lambda: media.sending and media.expect_rtp, what="resumed")
     await wait_for(lambda: media.stats["tx"] > sent + 10, what="sending again")
-    assert caller.log().count("SIP/2.0 200 OK") >= 3  # INVITE, hold and resume answered
     assert not answering.call.ended.is_set()
+    assert (await caller.final_log()).count("SIP/2.0 200 OK") >= 3  # INVITE, hold and resume answered

@@ -37,14 +37,15 @@ async def test_caller_reaches_the_agent_with_the_case_id(make_endpoint, make_bar
     assert endpoint.active_calls == 0
 
     # The REFER the caller received carried the case: in the Refer-To URI and as a header
-    refer = caller.log().split("REFER sip:", 1)[1].split("\n\n", 1)[0]
+    caller_log, agent_log = await caller.final_log(), await agent.final_log()
+    refer = caller_log.split("REFER sip:", 1)[1].split("\n\n", 1)[0]
     assert f"Refer-To: <sip:agent@127.0.0.1:{agent.sip_port}?X-Kaifong-Case=42>" in refer
     assert "X-Kaifong-Case: 42" in refer
     # The caller is now talking to the agent. baresip 1.0 dials the Refer-To URI as it is,
     # so the case id reaches the agent inside the Request-URI rather than as a header
     agent_uri = f"sip:agent@127.0.0.1:{agent.sip_port}?X-Kaifong-Case=42"
     assert caller.has_event("CALL_ESTABLISHED", peeruri=agent_uri)
-    assert f"INVITE {agent_uri} SIP/2.0" in agent.log()
+    assert f"INVITE {agent_uri} SIP/2.0" in agent_log
 
 
 @needs_sipp
