@@ -2,19 +2,15 @@
 chromium driven by Playwright): a Cantonese Traditional user asks for a person,
 staff log in, claim, reply in Simplified, hand back, and close."""
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from channels.tools.stack import ROOT
 from tests.handoff.conftest import PASSWORD
-from tests.integration.helpers import Conversation, assert_traditional, get
+from tests.integration.helpers import (Console, Conversation, assert_traditional, get,
+                                       wait_until)
 
 pytestmark = pytest.mark.stack
 
@@ -23,21 +19,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 STAFF_TEXT = "您好，我是工作人员，请问有什么可以帮您？"   # typed in Simplified
 
 
-@pytest.fixture(scope="module")
-def staff_account(stack) -> str:
-    """An account made the way an operator does (the staff CLI behind make staff-add)."""
-    db = stack.config.run_dir / "kaifong.sqlite3"
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    subprocess.run([sys.executable, "-m", "channels.console.staff", "--db", str(db), "add",
-                    "chan", "--role", "admin"], input=PASSWORD + "\n", text=True, check=True,
-                   cwd=ROOT, env=env, capture_output=True)
-    return "chan"
-
-
 def messages_for(base_url: str, sender: str, after: int = 0) -> dict:
     url = f"{base_url}/api/chat/{sender}/messages?after={after}&timeout=15"
     with urllib.request.urlopen(url, timeout=30) as resp:
         return json.loads(resp.read())
+
+
+def messages_since(base_url: str, sender: str, after: int) -> list[dict]:
+    """Everything after `after`, read without waiting (re-reading does not lose anything:
+    unacknowledged messages come again)."""
+    url = f"{base_url}/api/chat/{sender}/messages?after={after}&timeout=0"
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return json.loads(resp.read())["messages"]
 
 
 def test_a_person_asking_for_a_human_waits_with_a_place_and_the_list_needs_a_login(base_url):
@@ -52,18 +45,14 @@ def test_a_person_asking_for_a_human_waits_with_a_place_and_the_list_needs_a_log
 
 
 def case_id_of(page, base_url: str, sender: str) -> int:
-    """The sender's case as the console lists it (waiting briefly for it to appear)."""
-    deadline = time.monotonic() + 10
-    while True:
+    """The sender's open case as the console lists it."""
+    def found() -> list[int]:
         cases = page.request.get(base_url + "/console/api/cases").json()["cases"]
-        found = [c["id"] for c in cases if c["sender"] == sender]
-        if found or time.monotonic() > deadline:
-            assert found, f"no case for {sender} in {[c['sender'] for c in cases]}"
-            return found[0]
-        time.sleep(0.3)
+        return [c["id"] for c in cases if c["sender"] == sender]
+    return wait_until(found, what=f"a case for {sender} in the console")[0]
 
 
-def test_staff_take_a_cantonese_case_in_the_browser(base_url, staff_account):
+def test_staff_take_a_cantonese_case_in_the_browser(base_url, stack_admin):
     user = Conversation(base_url)
     body = user.say("我想搵個真人同我講")
     assert (body["language"], body["script"]) == ("yue", "hant")
@@ -78,7 +67,7 @@ def test_staff_take_a_cantonese_case_in_the_browser(base_url, staff_account):
             page.on("dialog", lambda dialog: dialog.accept())     # 「确定结束这个案件吗？」
             page.goto(base_url + "/console")
             expect(page).to_have_url(re.compile(r"/console/login$"))
-            page.fill("#username", staff_account)
+            page.fill("#username", stack_admin)
             page.fill("#password", PASSWORD)
             page.click("#login-button")
             page.wait_for_url(base_url + "/console")
@@ -117,19 +106,49 @@ def test_staff_take_a_cantonese_case_in_the_browser(base_url, staff_account):
             body = user.say("長者卡點樣辦")
             assert body["handoff"] is None and body["messages"]
 
-            # a second request, closed by staff
+            # a second request, closed by staff: the person gets this case's notices only
             assert user.say("我想搵個真人同我講")["handoff"]["state"] == "waiting"
             second = case_id_of(page, base_url, user.sender)
+            assert second != case_id
             page.locator(f'li.case[data-id="{second}"]').click()
             page.click("#claim")
             expect(page.locator("#close")).to_be_visible()
             page.click("#close")
             expect(page.locator("#notice")).to_contain_text("案件已结束")
-            got = messages_for(base_url, user.sender, got["last_id"])
-            assert got["messages"][-1]["text"] == "工作人員已經結束咗對話，多謝你！"
+            new = messages_since(base_url, user.sender, got["last_id"])   # the close is stored
+            assert [(m["from"], m["text"]) for m in new] == [
+                ("assistant", "工作人員嚟咗，請講。"), ("assistant", "工作人員已經結束咗對話，多謝你！")]
             expect(page.locator(f'li.case[data-id="{second}"]')).to_have_count(0)
 
             page.click("#logout")
             page.wait_for_url(re.compile(r"/console/login$"))
         finally:
             browser.close()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "defect: channels/gateway/handoff/store.py fetch_outbox, with `after`, returns every "
+    "outbox row of the sender with id > after, delivered or not and from any case, so a "
+    "client that starts its long-poll with after=0 (as channels/console/README.md shows) "
+    "on a second handoff gets the first case's staff messages and notices again"))
+def test_a_second_handoff_shows_only_the_new_staff_messages(base_url, stack_admin):
+    staff = Console(base_url, stack_admin)
+    user = Conversation(base_url)
+    user.say("我要找工作人员")
+    first = staff.case_of(user.sender)["id"]
+    staff.act(first, "claim")
+    staff.act(first, "messages", {"text": "您的社保卡已经补办好了"})
+    staff.act(first, "handback")
+    wait_until(lambda: [m for m in user.collect(timeout=10)["messages"]
+                        if m["text"].startswith("您好，我是街坊助手")], what="the hand-back")
+    assert user.collect()["messages"] == []           # all seen and acknowledged
+
+    user.say("我还要找工作人员")                         # later, a second case
+    second = staff.case_of(user.sender)["id"]
+    assert second != first
+    staff.act(second, "claim")
+    staff.act(second, "messages", {"text": "请问还有什么要帮忙？"})
+    fresh = Conversation(base_url)                     # the person's next client starts anew
+    fresh.sender = user.sender
+    texts = [m["text"] for m in fresh.collect(timeout=10)["messages"]]
+    assert texts == ["工作人员来了，请说。", "请问还有什么要帮忙？"]
