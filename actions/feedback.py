@@ -19,7 +19,7 @@ class ActionRate(FlowAction):
         return "action_rate"
 
     def act(self, turn: Turn) -> None:
-        score = parse_rating(turn.text)
+        score = parse_rating(turn.said)
         if score is not None and not turn.get("rated"):
             turn.set("rated", True)
             record_rating(turn, score)

@@ -43,7 +43,7 @@ def ask_reason_or_thank(turn: Turn, score: int) -> None:
 
 
 def record_reason(turn: Turn) -> None:
-    if match_option(turn.text, ["skip"]) == "skip" or turn.choice() == 1:
+    if match_option(turn.said, ["skip"]) == "skip" or turn.choice() == 1:
         turn.reply.say("rate_thanks")
     else:
         turn.reply.signal(rating_reason={"reason": turn.text[:500]})

@@ -121,7 +121,7 @@ def start_service(turn: Turn, service_id: str) -> None:
         turn.set("for_whom", None)
         turn.set("history", [])
     turn.set("service", service_id)
-    aspect = detect_aspect(turn.user_text()) if turn.intent.startswith("svc_") else None
+    aspect = detect_aspect(turn.said.normalized) if turn.intent.startswith("svc_") else None
     if aspect is None:
         turn.reply.text(service.text("summary", turn.language))
         render(turn, "who")
@@ -209,12 +209,12 @@ def answer_on_screen(turn: Turn) -> bool:
         if turn.step.startswith("rule:") and turn.service.rules[int(turn.step[5:])].min_age:
             return answer_age(turn, number)
         return False
-    key = match_option(turn.text, options)
+    key = match_option(turn.said, options)
     if key is not None:
         handle_key(turn, key)
         return True
     if turn.step.startswith("rule:"):
-        age = parse_age(turn.text)
+        age = parse_age(turn.said)
         if age is not None and turn.service.rules[int(turn.step[5:])].min_age:
             return answer_age(turn, age)
     return False

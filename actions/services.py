@@ -68,7 +68,7 @@ class ActionExplainDetail(FlowAction):
         if service is None:
             turn.reply.say("ask_which_service")
             return
-        answer_aspect(turn, service, detect_aspect(turn.user_text()) or "steps")
+        answer_aspect(turn, service, detect_aspect(turn.said.normalized) or "steps")
 
 
 class ActionChoose(FlowAction):

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language_of, service_catalog
 from bot.catalog import Service
-from bot.language import normalize
+from bot.language import Utterance, read
 from bot.texts import say
 
 
@@ -64,6 +64,7 @@ class Turn:
         self.intent = (latest.get("intent") or {}).get("name") or ""
         self.confidence = float((latest.get("intent") or {}).get("confidence") or 0.0)
         self.text = latest.get("text") or ""
+        self.said: Utterance = read(self.text)   # read once; every rule of the turn uses it
         self.metadata = latest.get("metadata") or {}
 
     # --- state -----------------------------------------------------------
@@ -91,9 +92,6 @@ class Turn:
     def choice(self) -> Optional[int]:
         number = self.metadata.get("choice")
         return number if isinstance(number, int) else None
-
-    def user_text(self) -> str:
-        return normalize(self.text)
 
     # --- output ----------------------------------------------------------
     def ask(self, text: str, keys: list[str], step: Optional[str] = None) -> None:

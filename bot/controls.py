@@ -10,7 +10,8 @@ import re
 from typing import Iterable, Optional
 
 from bot.aspects import ASPECT_WORDS
-from bot.language import normalize, parse_choice
+from bot.language import Utterance, as_utterance, parse_choice
+from bot.textrules import cn_number
 
 # --- controls that override the NLU ----------------------------------------
 
@@ -24,16 +25,17 @@ _BACK = re.compile(r"^(?:请)?(?:返回|退回|回到)?(?:上一步|上一个|�
 _ZERO = re.compile(r"^(?:0|零|〇|按0|拨0|撳0|揿0)$")
 
 
-def control_intent(text: str) -> Optional[tuple[str, Optional[int]]]:
+def control_intent(text: Utterance | str) -> Optional[tuple[str, Optional[int]]]:
     """(intent, choice) when the utterance is unmistakably a control, else None."""
-    s = re.sub(r"[\s。，,.!！?？、~～]", "", normalize(text))
+    said = as_utterance(text)
+    s = said.plain
     if _EMERGENCY.search(s) and not _NOT_EMERGENCY.search(s):
         return "emergency", None
     if _ZERO.match(s):
         return "human", None
     if _BACK.match(s):
         return "back", None
-    choice = parse_choice(text)
+    choice = parse_choice(said)
     if choice is not None:
         return "choose", choice
     return None
@@ -60,13 +62,13 @@ OPTION_WORDS = {
 _OPTION_RE = {key: re.compile(pattern) for key, pattern in OPTION_WORDS.items()}
 
 
-def match_option(text: str, keys: Iterable[str]) -> Optional[str]:
+def match_option(text: Utterance | str, keys: Iterable[str]) -> Optional[str]:
     """Which of the options on screen the words pick, when exactly one does."""
-    s = re.sub(r"[\s。，,.!！?？、~～]", "", normalize(text))
-    hits = [k for k in keys if k in _OPTION_RE and _OPTION_RE[k].search(s)]
+    said = as_utterance(text)
+    hits = [k for k in keys if k in _OPTION_RE and _OPTION_RE[k].search(said.plain)]
     if len(hits) == 1:
         return hits[0]
-    rating = parse_rating(text)
+    rating = parse_rating(said)
     if rating is not None and f"rate:{rating}" in keys:
         return f"rate:{rating}"
     return None
@@ -84,9 +86,9 @@ _RATINGS = [
 _RATING_RE = [(score, re.compile(p)) for score, p in _RATINGS]
 
 
-def parse_rating(text: str) -> Optional[int]:
+def parse_rating(text: Utterance | str) -> Optional[int]:
     """1-5 from words (「好满意」「麻麻哋」「唔满意」「五星」), or None."""
-    s = re.sub(r"[\s。，,.!！?？、~～]", "", normalize(text))
+    s = as_utterance(text).plain
     for score, rx in _RATING_RE:
         if rx.search(s):
             return score
@@ -95,26 +97,18 @@ def parse_rating(text: str) -> Optional[int]:
 
 # --- ages: 「78」「七十八岁」「我今年82」 ------------------------------------------
 
-_CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_AGE = "[一二两三四五六七八九]?十[一二三四五六七八九]?"
 
 
-def _cn_to_int(s: str) -> Optional[int]:
-    m = re.fullmatch(r"([一二两三四五六七八九])?十([一二三四五六七八九])?", s)
-    if not m:
-        return None
-    tens = _CN_NUM[m.group(1)] if m.group(1) else 1
-    return tens * 10 + (_CN_NUM[m.group(2)] if m.group(2) else 0)
-
-
-def parse_age(text: str) -> Optional[int]:
+def parse_age(text: Utterance | str) -> Optional[int]:
     """An age in years said on its own or with 岁/今年, or None."""
-    s = normalize(text)
-    m = re.search(r"(\d{1,3})\s*(?:岁|周岁)?", s)
+    s = as_utterance(text).plain
+    m = re.search(r"(\d{1,3})(?:岁|周岁)?", s)
     if m and (len(s) <= 8 or "岁" in s or "今年" in s):
         age = int(m.group(1))
         return age if 0 < age < 130 else None
-    m = re.search(r"([一二两三四五六七八九]?十[一二三四五六七八九]?)\s*(?:岁|周岁)", s) or \
-        re.fullmatch(r"(?:我|佢|她|他|老人家)?(?:今年)?([一二两三四五六七八九]?十[一二三四五六七八九]?)(?:岁)?", s)
+    m = re.search(f"({_CN_AGE})(?:岁|周岁)", s) or \
+        re.fullmatch(f"(?:我|佢|她|他|老人家)?(?:今年)?({_CN_AGE})(?:岁)?", s)
     if m:
-        return _cn_to_int(m.group(1))
+        return cn_number(m.group(1))
     return None

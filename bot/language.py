@@ -17,6 +17,8 @@ from typing import Optional
 
 import opencc
 
+from bot.textrules import cn_number, join_cjk, read_digits, strip_punctuation
+
 CMN, YUE = "cmn", "yue"
 HANS, HANT = "hans", "hant"
 LANGUAGES = (CMN, YUE)
@@ -130,13 +132,7 @@ def detect_language(text: str) -> Optional[str]:
 
 _EMOJI_RE = re.compile(
     "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\ufe0f\u200d]")
-_SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _MULTISPACE = re.compile(r"\s+")
-
-
-def join_cjk(text: str) -> str:
-    """No spaces between Chinese words: the recogniser writes 「养老金 资格 认证」."""
-    return _SPACE_BETWEEN_CJK.sub("", text).strip()
 
 
 def normalize(text: str) -> str:
@@ -146,6 +142,37 @@ def normalize(text: str) -> str:
     text = _EMOJI_RE.sub("", text)
     text = join_cjk(_MULTISPACE.sub(" ", text))
     return to_simplified(text).lower()
+
+
+# --- one utterance, read once ------------------------------------------------
+
+@dataclass(frozen=True)
+class Utterance:
+    """What the person said, read once at the entry and passed on: every rule of a
+    turn (controls, switches, the queue's words, the NLU) reads these fields
+    instead of normalising the text again."""
+    raw: str                  # as typed or recognised
+    normalized: str           # what the NLU reads: Simplified, half-width, lower case
+    plain: str                # normalized without spaces and punctuation: keyword rules
+    digits: str               # plain with numbers read out (一三八 → 138)
+    language: Optional[str]   # what this text alone tells (None: it does not tell)
+    script: Optional[str]
+
+    def __str__(self) -> str:
+        return self.raw
+
+
+def read(text: str) -> Utterance:
+    normalized = normalize(text)
+    plain = strip_punctuation(normalized)
+    return Utterance(raw=text, normalized=normalized, plain=plain,
+                     digits=read_digits(plain, min_digits=1), language=detect_language(text),
+                     script=detect_script(text))
+
+
+def as_utterance(text: "Utterance | str") -> Utterance:
+    """Rules take an Utterance; plain strings (tests, the actions' text) are read here."""
+    return text if isinstance(text, Utterance) else read(text)
 
 
 # --- explicit choices: 「講廣東話」「说普通话」「用繁體字」 -------------------------
@@ -163,13 +190,13 @@ _SCRIPT_HANT = re.compile(_SWITCH_VERB + r"(?:返)?(?:繁体|繁体字|繁体中
 _SCRIPT_HANS = re.compile(_SWITCH_VERB + r"(?:返)?(?:简体|简体字|简体中文|简字)")
 
 
-def parse_switch(text: str) -> Optional[Switch]:
+def parse_switch(text: "Utterance | str") -> Optional[Switch]:
     """An explicit request to change language or script, or None.
 
     Only short utterances count, so 「你可唔可以講廣東話」 switches but a long
     question that merely mentions 普通话 does not.
     """
-    s = normalize(text).replace(" ", "")
+    s = as_utterance(text).plain
     if len(s) > 16:
         return None
     language = YUE if _LANG_YUE.search(s) else CMN if _LANG_CMN.search(s) else None
@@ -181,8 +208,6 @@ def parse_switch(text: str) -> Optional[Switch]:
 
 # --- numbered choices: 「2」「第二个」「揀二」「二號」 -----------------------------
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _CHOICE_RE = re.compile(
     r"^(?:我)?(?:想|要|拣|选|揀|揀选|按|选择|就|要第)?(?:第)?"
     r"(?P<n>\d{1,2}|[一二两三四五六七八九十])"
@@ -190,14 +215,13 @@ _CHOICE_RE = re.compile(
 )
 
 
-def parse_choice(text: str) -> Optional[int]:
+def parse_choice(text: "Utterance | str") -> Optional[int]:
     """The option number in a short choosing utterance, or None."""
-    s = re.sub(r"[\s。，,.!！?？、~～]", "", normalize(text))
-    m = _CHOICE_RE.match(s)
+    m = _CHOICE_RE.match(as_utterance(text).plain)
     if not m:
         return None
     n = m.group("n")
-    return int(n) if n.isdigit() else _CN_DIGITS[n]
+    return int(n) if n.isdigit() else cn_number(n)
 
 
 # --- per-conversation state ---------------------------------------------------
@@ -210,9 +234,10 @@ class LanguageState:
     language_locked: bool = False
     script_locked: bool = False
 
-    def observe(self, text: str) -> "LanguageState":
+    def observe(self, text: "Utterance | str") -> "LanguageState":
         """The state after the user said `text` (switch requests included)."""
-        switch = parse_switch(text)
+        said = as_utterance(text)
+        switch = parse_switch(said)
         if switch is not None:
             new = self
             if switch.language:
@@ -221,11 +246,11 @@ class LanguageState:
                 new = replace(new, script=switch.script, script_locked=True)
             elif switch.language and not self.script_locked:
                 # 「講廣東話」 typed in Traditional also says which script they read.
-                new = replace(new, script=detect_script(text) or new.script)
+                new = replace(new, script=said.script or new.script)
             return new
         new = self
         if not self.language_locked:
-            new = replace(new, language=detect_language(text) or new.language)
+            new = replace(new, language=said.language or new.language)
         if not self.script_locked:
-            new = replace(new, script=detect_script(text) or new.script)
+            new = replace(new, script=said.script or new.script)
         return new

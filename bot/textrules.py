@@ -70,3 +70,43 @@ def read_digits(text: str, min_digits: int = 3) -> str:
         count = sum(char in DIGIT_CHARS for char in run)
         return run.translate(_DIGIT_TABLE) if count >= min_digits else run
     return _RUN.sub(read, text.translate(_FULLWIDTH_DIGIT_TABLE))
+
+
+# --- punctuation, spaces and small numbers: the rules keyword matching shares ---------
+
+# Spaces and the punctuation people and the recogniser put around short answers
+# (「2。」「好，」「唔等喇！」), ASCII and full-width.
+PUNCTUATION = "\\s。，,.!！?？、~～;；:：\"'“”‘’「」『』（）()…·"
+_PUNCTUATION_RE = re.compile(f"[{PUNCTUATION}]+")
+_SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+
+
+def strip_punctuation(text: str) -> str:
+    """No spaces and no punctuation: what keyword rules match on (「第 二 个。」 → 「第二个」)."""
+    return _PUNCTUATION_RE.sub("", text)
+
+
+def join_cjk(text: str) -> str:
+    """No spaces between Chinese words: the recogniser writes 「养老金 资格 认证」."""
+    return _SPACE_BETWEEN_CJK.sub("", text).strip()
+
+
+_SMALL = re.compile(f"([{''.join(NUMERALS)}])?(十)?([{''.join(NUMERALS)}])?")
+
+
+def cn_number(text: str) -> int | None:
+    """A number from 0 to 99 in Chinese numerals (「二」「十」「七十八」「廿」 no), or None.
+
+    Only quantities up to 99 are needed: option numbers and ages."""
+    if not text:
+        return None
+    match = _SMALL.fullmatch(text)
+    if match is None:
+        return None
+    tens, ten, ones = match.groups()
+    if ten is None:
+        return int(NUMERALS[tens]) if tens and ones is None else None
+    value = (int(NUMERALS[tens]) if tens else 1) * 10
+    if tens and NUMERALS[tens] == "0":
+        return None
+    return value + (int(NUMERALS[ones]) if ones else 0)

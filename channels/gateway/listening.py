@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Optional, Sequence
 
-from bot.language import join_cjk
+from bot.textrules import join_cjk
 from voice.asr import AsrEngine, AsrStream, Partial, SpeechStart, Transcript
 from voice.errors import GrammarError, ModelMissing, VoiceError
 
@@ -132,7 +132,8 @@ class Listener:
                     if self._on_speech is not None:
                         self._on_speech()
                 elif isinstance(event, Partial):
-                    await self._on_partial(join_cjk(" ".join([*(t.text for t in said), event.text])))
+                    heard = " ".join([*(t.text for t in said), event.text])
+                    await self._on_partial(join_cjk(heard))
                 elif isinstance(event, Transcript):
                     said.append(event)
             if said and self.mode == TAP:   # tapped: the first pause ends it

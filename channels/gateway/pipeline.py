@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from bot.controls import control_intent
-from bot.language import LanguageState, normalize, parse_switch, to_script
+from bot.language import LanguageState, Utterance, parse_switch, read, to_script
 from bot.privacy import mask
 from bot.services import intent_to_act
 from bot.settings import Settings
@@ -57,17 +57,17 @@ class Pipeline:
 
     async def understand(self, text: str) -> dict[str, Any]:
         """Stateless NLU of one utterance (POST /api/understand)."""
-        state = self.default_state().observe(text)
-        normalized = normalize(text)
-        control = control_intent(text)
+        said = read(text)
+        state = self.default_state().observe(said)
+        control = control_intent(said)
         if control is not None:
             act, service, confidence = intent_to_act(control[0]) + (1.0,)
         else:
-            parsed = await self.rasa.parse(normalized or text.strip())
+            parsed = await self.rasa.parse(said.normalized or text.strip())
             intent = parsed.get("intent") or {}
             act, service = intent_to_act(intent.get("name"))
             confidence = float(intent.get("confidence") or 0.0)
-        return {"text": text, "normalized": normalized, "language": state.language,
+        return {"text": text, "normalized": said.normalized, "language": state.language,
                 "script": state.script, "act": act, "service": service,
                 "confidence": round(confidence, 4)}
 
@@ -131,33 +131,35 @@ class Pipeline:
     # --- a turn ----------------------------------------------------------------
 
     async def chat(self, sender: str, text: str, channel: str = "api") -> TurnResult:
-        """One user turn of a conversation; turns of one sender run one at a time."""
+        """One user turn of a conversation; turns of one sender run one at a time.
+        The text is read once here (bot.language.read) and that reading passed on."""
+        said = read(text)
         session = self.sessions.get(sender)
         async with session.lock:
-            state = session.language.observe(text)
+            state = session.language.observe(said)
             session.language = state
             if self.handoff is not None:
                 # A person is waiting for staff or talking with them: the turn is theirs,
                 # not the bot's (channels/gateway/handoff/desk.py).
-                routed = await self.handoff.route(sender, text, state, channel)
+                routed = await self.handoff.route(sender, said, state, channel)
                 if routed is not None:
                     session.language = replace(state, language=routed.language,
                                                script=routed.script)
                     return self._result(routed.messages, session.language,
                                         handoff=routed.handoff, slow=session.slow)
-            switch = parse_switch(text)
+            switch = parse_switch(said)
             if switch is not None:
                 key = SWITCHED[switch.language] if switch.language else "switched_script"
                 return self._result([{"text": say(key, state.language)}], state,
                                     slow=session.slow)
-            return await self._dialogue(session, sender, text, state, channel)
+            return await self._dialogue(session, sender, said, state, channel)
 
-    async def _dialogue(self, session: Any, sender: str, text: str, state: LanguageState,
+    async def _dialogue(self, session: Any, sender: str, said: Utterance, state: LanguageState,
                         channel: str) -> TurnResult:
         # Emergencies, 「0」, 「返回」 and numbers are never left to the NLU's guess.
-        control = control_intent(text)
+        control = control_intent(said)
         choice = control[1] if control else None
-        message = "/" + control[0] if control else (normalize(text) or text.strip())
+        message = "/" + control[0] if control else (said.normalized or said.raw.strip())
         metadata = {"language": state.language, "script": state.script,
                     "channel": channel, "choice": choice}
         try:
@@ -172,10 +174,10 @@ class Pipeline:
             session.slow = True
         if self.ratings is not None:
             await self.ratings.record(sender, channel, signals)   # never fails the turn
-        log.info("turn channel=%s text=%s", channel, mask(text)[:80])
+        log.info("turn channel=%s text=%s", channel, mask(said.raw)[:80].replace("\n", " "))
         handoff = None
         if self.handoff is not None:
-            self.handoff.remember(sender, text, messages)
+            self.handoff.remember(sender, said.raw, messages)
             if isinstance(signals.get("handoff"), dict):
                 facts = {"slow_speech": True} if session.slow else None
                 routed = await self.handoff.start(sender, signals["handoff"], state, channel,

@@ -16,7 +16,7 @@ from channels.gateway.app import create_app
 from channels.gateway.handoff import store
 from channels.gateway.keys import HANDOFF, PIPELINE
 from channels.kiosk.idle import ASK, RESET, IdleWatch
-from bot.language import join_cjk
+from bot.textrules import join_cjk
 from channels.kiosk.setup import LOCATION_FACT, STATIC
 from channels.gateway.speaking import KEYPAD, spoken
 from tests.kiosk.conftest import KO_WORD, LOCATION, speech_wav

@@ -135,3 +135,31 @@ def test_markers_that_opencc_changes_still_count():
 def test_cantonese_copula_becomes_traditional():
     assert to_script("你系帮自己办，定系帮屋企人办？", YUE, HANT) == "你係幫自己辦，定係幫屋企人辦？"
     assert to_script("系统同关系", YUE, HANT) == "系統同關係"
+
+
+def test_an_utterance_is_read_once_into_every_form_the_rules_need():
+    from bot.language import read
+    said = read("我想問下 一 三 八 一 二 三 四 五 六 七 八，得唔得？")
+    assert said.normalized == "我想问下一三八一二三四五六七八,得唔得?"   # what the NLU reads
+    assert said.plain == "我想问下一三八一二三四五六七八得唔得"
+    assert "13812345678" in said.digits
+    assert (said.language, said.script) == ("yue", "hant")
+    assert read("2").language is None and read("2").script is None
+
+
+def test_the_rules_read_an_utterance_once(monkeypatch):
+    """A turn's text is normalised once, however many rules look at it."""
+    import bot.language as language
+    from bot.controls import control_intent, match_option, parse_age, parse_rating
+    from channels.gateway.handoff.words import about_a_phone, is_cancel, wants_callback
+    said = language.read("唔等喇！")
+    calls = []
+    real = language.normalize
+    monkeypatch.setattr(language, "normalize", lambda t: calls.append(t) or real(t))
+    for rule in (control_intent, parse_rating, parse_age, is_cancel, wants_callback, about_a_phone,
+                 language.parse_switch, language.parse_choice):
+        rule(said)
+    match_option(said, ["yes", "no"])
+    language.LanguageState().observe(said)
+    assert calls == []
+    assert is_cancel(said)

@@ -22,15 +22,14 @@ from typing import Any, Callable, Mapping, Optional
 
 from bot.catalog import Service
 from bot.controls import control_intent
-from bot.language import LanguageState, detect_language, detect_script
-from bot.language import to_script, to_simplified
+from bot.language import LanguageState, Utterance, as_utterance, to_script, to_simplified
+from bot.privacy import mask
 from bot.settings import Settings
 from bot.texts import say, staff_text
 from channels.gateway.contract import Channels, HandOver, Outgoing
 from channels.gateway.db import Database
 from channels.gateway.handoff import notices, store
 from channels.gateway.handoff.hours import StaffHours
-from bot.privacy import mask
 from channels.gateway.handoff.callback import find_phone
 from channels.gateway.handoff.recent import RecentTurns
 from channels.gateway.handoff.store import Case
@@ -103,14 +102,15 @@ class HandoffDesk:
         """A turn the bot answered, kept (masked) for a case that may follow."""
         self.recent.add(sender, text, bot_messages)
 
-    async def route(self, sender: str, text: str, state: LanguageState,
+    async def route(self, sender: str, text: Utterance | str, state: LanguageState,
                     channel: str) -> Optional[Routed]:
         """Take the turn if it belongs to the queue; None lets the bot answer it."""
+        said = as_utterance(text)
         case = await self.db.run(store.live_case, sender)
         if case is not None:
-            return await self._case_turn(case, text, state)
+            return await self._case_turn(case, said, state)
         if self._offered(sender):
-            routed = await self._callback_turn(sender, text, state, channel)
+            routed = await self._callback_turn(sender, said, state, channel)
             if routed is not None:
                 return routed
         return None   # the bot answers (「0」 too: bot/controls.py makes it a handoff)
@@ -153,16 +153,16 @@ class HandoffDesk:
             log.exception("channel %s failed to hand over case %s", channel, case.case_id)
             return None
 
-    async def _case_turn(self, case: Case, text: str, state: LanguageState) -> Routed:
-        language, script = self._language_for(case, text, state)
-        masked = mask(text)
+    async def _case_turn(self, case: Case, said: Utterance, state: LanguageState) -> Routed:
+        language, script = self._language_for(case, said, state)
+        masked = mask(said.raw)
         now = self.clock()
-        if case.state == "waiting" and is_cancel(text):
+        if case.state == "waiting" and is_cancel(said):
             return await self._cancel(case, masked, language, script)
         phone, tried = (None, False)
-        if case.state == "waiting" and (about_a_phone(text) or case.sender in self._asked_number):
-            phone, tried = find_phone(text)
-        control = control_intent(text)
+        if case.state == "waiting" and (about_a_phone(said) or case.sender in self._asked_number):
+            phone, tried = find_phone(said.raw)
+        control = control_intent(said)
         emergency = control is not None and control[0] == "emergency"
 
         def record(conn: Any) -> Optional[int]:
@@ -188,7 +188,7 @@ class HandoffDesk:
         if phone:
             self._asked_number.discard(case.sender)
             lead = notices.callback_saved(language, phone)
-        elif wants_callback(text):
+        elif wants_callback(said):
             self._asked_number.add(case.sender)
             lead = say("handoff_callback_ask", language)
         elif tried and case.sender in self._asked_number:
@@ -201,7 +201,8 @@ class HandoffDesk:
         if not await self._stop_waiting(case, masked, say("handoff_note_cancelled", "cmn")):
             # claimed a moment ago: the person is with staff now
             fresh = await self.db.run(store.get_case, case.id)
-            return await self._case_turn(fresh, masked, LanguageState(language, script))
+            return await self._case_turn(fresh, as_utterance(masked),
+                                         LanguageState(language, script))
         return Routed([{"text": say("handoff_cancelled", language)}], None, language, script)
 
     async def cancel(self, sender: str, state: LanguageState) -> Optional[Routed]:
@@ -209,7 +210,7 @@ class HandoffDesk:
         case = await self.db.run(store.live_case, sender)
         if case is None or case.state != "waiting":
             return None
-        language, script = self._language_for(case, "", state)
+        language, script = self._language_for(case, as_utterance(""), state)
         return await self._cancel(case, "", language, script)
 
     async def _stop_waiting(self, case: Case, masked: Optional[str], note: str) -> bool:
@@ -290,14 +291,14 @@ class HandoffDesk:
         if channel in self.channels:
             self._push(sender, channel)
 
-    async def _callback_turn(self, sender: str, text: str, state: LanguageState,
+    async def _callback_turn(self, sender: str, said: Utterance, state: LanguageState,
                              channel: str) -> Optional[Routed]:
         """Outside staff hours, right after the offer: a number becomes a callback task."""
-        phone, tried = find_phone(text)
+        phone, tried = find_phone(said.raw)
         language, script = state.language, state.script
         if phone:
             _, service, reason = self._offers.pop(sender)
-            self.recent.add(sender, text)
+            self.recent.add(sender, said.raw)
             case = await self.db.run(lambda conn: store.open_callback(
                 conn, sender=sender, channel=channel, language=language, script=script,
                 service=service, reason=reason, phone=phone,
@@ -307,7 +308,7 @@ class HandoffDesk:
             self._publish(case.id)
             return Routed([{"text": notices.callback_saved(language, phone)}],
                           _handoff_state("callback"), language, script)
-        if wants_callback(text):
+        if wants_callback(said):
             return Routed([{"text": say("handoff_callback_ask", language)}],
                           _handoff_state("off_hours"), language, script)
         if tried:
@@ -330,11 +331,12 @@ class HandoffDesk:
             return False
         return True
 
-    def _language_for(self, case: Case, text: str, state: LanguageState) -> tuple[str, str]:
+    def _language_for(self, case: Case, said: Utterance, state: LanguageState
+                      ) -> tuple[str, str]:
         """The session's language if this turn (or an explicit choice) told it, else the
         case's: after a gateway restart the session is new but the case remembers."""
-        told_language = state.language_locked or detect_language(text) is not None
-        told_script = state.script_locked or detect_script(text) is not None
+        told_language = state.language_locked or said.language is not None
+        told_script = state.script_locked or said.script is not None
         return (state.language if told_language else case.language,
                 state.script if told_script else case.script)
 
@@ -412,14 +414,16 @@ class HandoffDesk:
         def take(conn: Any) -> tuple[bool, Optional[Case]]:
             won = store.claim(conn, case_id, staff, self.clock())
             if won:
-                store.add_message(conn, case_id, "system", staff_text("console_note_claimed", staff=staff), self.clock(), staff)
+                note = staff_text("console_note_claimed", staff=staff)
+                store.add_message(conn, case_id, "system", note, self.clock(), staff)
             return won, store.get_case(conn, case_id)
         won, case = await self.db.run(take)
         if case is None:
             raise CaseNotFound(staff_text("console_no_case"))
         if not won:
             if case.staff:
-                raise CaseTaken(staff_text("console_case_taken", staff=case.staff), staff=case.staff)
+                raise CaseTaken(staff_text("console_case_taken", staff=case.staff),
+                                staff=case.staff)
             raise CaseTaken(staff_text("console_case_ended"), staff=None)
         log.info("case %s claimed by %s", case_id, staff)
         if case.state == "with_staff":
@@ -437,7 +441,8 @@ class HandoffDesk:
 
     async def hand_back(self, case_id: int, staff: str, admin: bool = False) -> Case:
         case = await self._own(case_id, staff, ("with_staff",), admin)
-        await self._end(case, ("with_staff",), "returned", staff_text("console_note_returned", staff=staff), staff)
+        await self._end(case, ("with_staff",), "returned",
+                        staff_text("console_note_returned", staff=staff), staff)
         await self._tell(case, "assistant", say("handoff_back", case.language))
         log.info("case %s handed back to the bot by %s", case_id, staff)
         return case
@@ -447,7 +452,8 @@ class HandoffDesk:
         if case.staff is not None or case.state not in store.CLAIMABLE:
             # unclaimed cases may be closed by anyone (spam, a duplicate); others by their owner
             case = await self._own(case_id, staff, ("with_staff", "callback"), admin)
-        await self._end(case, (case.state,), "closed", staff_text("console_note_closed", staff=staff), staff)
+        await self._end(case, (case.state,), "closed",
+                        staff_text("console_note_closed", staff=staff), staff)
         if case.state in store.LIVE:
             await self._tell(case, "assistant", say("handoff_closed", case.language))
         log.info("case %s closed by %s", case_id, staff)
@@ -458,7 +464,8 @@ class HandoffDesk:
         if case.staff is None and case.state in store.CLAIMABLE:
             raise NotYourCase(staff_text("console_claim_first"), staff=None)
         if case.staff != staff and not admin:
-            raise NotYourCase(staff_text("console_case_owner", staff=case.staff), staff=case.staff)
+            raise NotYourCase(staff_text("console_case_owner", staff=case.staff),
+                              staff=case.staff)
         if case.state not in states:
             raise CaseError(staff_text("console_case_wrong_state"), state=case.state)
         return case
