@@ -91,17 +91,20 @@ class WeChatService:
         return await self.channel.db.run(claim)
 
     async def _turn(self, sender: str, message: Message, before: Optional[Follower]) -> str:
-        """The message's answer; never raises (an apology instead)."""
+        """The message's answer; never raises (an apology instead). After the turn (which
+        staff see in the case first), the person's channel catches up: their nickname,
+        and staff messages that could not reach them before."""
+        try:
+            text = await self.turns.answer(sender, message)
+        except Exception:
+            log.exception("wechat: a turn failed")
+            text = self._apology(sender)
         if before is not None:
             try:
                 await self.channel.arrived(sender, message.from_user, before)
-            except Exception:   # the person's turn matters more
+            except Exception:   # the answer matters more
                 log.exception("wechat: catching up with a person failed")
-        try:
-            return await self.turns.answer(sender, message)
-        except Exception:
-            log.exception("wechat: a turn failed")
-            return self._apology(sender)
+        return text
 
     def _apology(self, sender: str) -> str:
         pipeline = self.turns.pipeline
@@ -112,14 +115,17 @@ class WeChatService:
         return to_script(say("unavailable", language, hotline=self.settings.hotline),
                          language, script, self.settings.hant_cmn)
 
-    async def _forget_old_keys(self) -> None:
-        """Now and then: dedupe keys older than WeChat's retries can be."""
+    async def forget_old_keys_once(self) -> int:
+        """Drop the dedupe keys older than WeChat's retries can be; how many."""
         assert self.channel.db is not None
+        return await self.channel.db.run(dedupe.forget_older_than,
+                                         time.time() - dedupe.RETENTION_SECONDS)
+
+    async def _forget_old_keys(self) -> None:
         while True:
             await asyncio.sleep(FORGET_EVERY)
             try:
-                await self.channel.db.run(dedupe.forget_older_than,
-                                          time.time() - dedupe.RETENTION_SECONDS)
+                await self.forget_old_keys_once()
             except Exception:
                 log.exception("wechat: clearing old message keys failed")
 

@@ -136,8 +136,10 @@ def start_gateway(aiohttp_client, wechat_settings):
     from channels.gateway.app import create_app
 
     async def start(**overrides):
-        app = create_app(wechat_settings(**overrides))
-        return await aiohttp_client(app, server_kwargs={"access_log": None})
+        from aiohttp.test_utils import TestServer
+        server = TestServer(create_app(wechat_settings(**overrides)))
+        await server.start_server(access_log=None)   # TestServer drops constructor kwargs
+        return await aiohttp_client(server)
     return start
 
 

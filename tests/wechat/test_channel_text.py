@@ -21,6 +21,19 @@ async def wait_for(condition, timeout: float = 15.0) -> None:
         await asyncio.sleep(0.02)
 
 
+async def eventually(check, timeout: float = 15.0):
+    """Wait for an async check to give something truthy; that value."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
 async def test_simplified_text_gets_a_passive_answer(gateway, wechat_rasa):
     answer = await Follower(gateway).text("社保卡丢了怎么办")
     assert answer.content == "机器人回答：社保卡丢了怎么办"
