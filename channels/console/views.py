@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from channels.console.auth import StaffUser
+from channels.gateway.handoff.desk import UNREACHABLE
 from bot.privacy import mask, mask_phone
 from channels.gateway.handoff.store import Case
 
@@ -26,6 +27,9 @@ def case_summary(case: Case, position: Optional[int], last_words: Optional[str],
         "callback": (phone if reveal else mask_phone(phone)) if phone else None,
         "callback_full": bool(phone and reveal),
         "last_words": last_words,
+        # the person's channel cannot reach them now (WeChat's 48 hours, failed sends):
+        # why, and to ring back, in the channel's words for staff
+        "unreachable": case.facts.get(UNREACHABLE),
     }
 
 

@@ -83,6 +83,7 @@
       line.append(el("span", "等了 " + minutesSince(c.waiting_since)));
       if (c.staff) line.append(el("span", "接手：" + c.staff));
       if (c.callback) line.append(el("span", "电话 " + c.callback));
+      if (c.unreachable) line.append(el("span", "联系不上", "badge unreachable"));
       item.append(line);
       if (c.last_words) item.append(el("p", "“" + c.last_words + "”", "last-words"));
       item.addEventListener("click", () => openCaseById(c.id));
@@ -123,8 +124,14 @@
     if (c.callback) addFact(summary, "回电号码", c.callback + (c.callback_full ? "" : "（接手后显示完整号码）"));
     if (c.facts && c.facts.slow_speech) addFact(summary, "提示", "用户希望说慢一点");
     for (const [key, value] of Object.entries(c.facts || {})) {
-      if (key !== "service_name" && key !== "slow_speech") addFact(summary, key, value);
+      if (key !== "service_name" && key !== "slow_speech" && key !== "unreachable") addFact(summary, key, value);
     }
+    // the channel cannot reach the person now: say why and that a call is the way
+    const unreachable = $("case-unreachable");
+    unreachable.hidden = !c.unreachable;
+    unreachable.textContent = c.unreachable
+      ? "联系不上：" + c.unreachable.replace(/^（|）$/g, "") + (c.callback ? "（回电号码 " + c.callback + "）" : "")
+      : "";
 
     const transcript = $("transcript");
     transcript.replaceChildren();
