@@ -2,10 +2,14 @@
 
 Both espeak-ng voices read a digit string as a quantity (12345 -> 一万二千三百四十五), so
 numbers are written out in characters first: phone and hotline numbers digit by
-digit, quantities as numbers, dates, times, money and percentages in words. Mandarin
-then becomes tone-numbered pinyin (pypinyin) for the `cmn-latn-pinyin` voice, which
-reads polyphones (银行、重新、长者、还款) right only from pinyin. Cantonese stays in
-characters for the `yue` voice, which reads them well in either script.
+digit, quantities as numbers, dates, times, money and percentages in words. In
+Mandarin a number read digit by digit says 1 as 幺 (yāo), as a hotline clerk does:
+「yī」 heard down a phone line is easily taken for 七 (qī). Years, dates, decimals
+and quantities keep 一. Mandarin then becomes tone-numbered pinyin (pypinyin) for
+the `cmn-latn-pinyin` voice, which reads polyphones (银行、重新、长者、还款) right only
+from pinyin; the tone changes of 一 and a few readings of 还 that pypinyin misses
+are corrected here. Cantonese stays in characters for the `yue` voice, which reads
+them well in either script (and says 1 as 一 in phone numbers too).
 """
 from __future__ import annotations
 
@@ -57,9 +61,16 @@ def number_words(n: int) -> str:
     return re.sub(r"^二(?=[千万亿])", "两", text)  # 两千, 两万
 
 
-def digit_words(digits: str) -> str:
-    """Each digit on its own: 12345 -> 一二三四五 (phone numbers, years, codes)."""
-    return "".join(_DIGITS[int(d)] for d in digits if d.isdigit())
+def digit_words(digits: str, one: str = "一") -> str:
+    """Each digit on its own: 12345 -> 一二三四五 (years, codes); `one="幺"` for
+    numbers a Mandarin speaker dials (phone and hotline numbers, ID fragments)."""
+    return "".join(one if d == "1" else _DIGITS[int(d)] for d in digits if d.isdigit())
+
+
+def dialled_words(digits: str, language: str = CMN) -> str:
+    """A number to dial or quote, digit by digit, as a clerk says it: 12345 ->
+    幺二三四五 in Mandarin, 一二三四五 in Cantonese."""
+    return digit_words(digits, "幺" if language == CMN else "一")
 
 
 def decimal_words(text: str) -> str:
@@ -71,7 +82,8 @@ def decimal_words(text: str) -> str:
 # --- the number rules ----------------------------------------------------------------
 
 _PHONE_CUE = re.compile(r"(电话|電話|热线|熱線|号码|號碼|拨打|撥打|致电|致電|手机|手機|编号|編號|"
-                        r"工号|工號|打|call|tel|fax|传真|傳真|短信|分机|分機|WhatsApp|微信号|微信號)"
+                        r"工号|工號|打|call|tel|fax|传真|傳真|短信|分机|分機|WhatsApp|微信号|微信號|"
+                        r"尾数|尾數|尾号|尾號|卡号|卡號|位)"
                         r"[\s:：是为為]*$", re.IGNORECASE)
 # 2 becomes 两 before these (两个, 两岁), but stays 二 in 二月, 二号, 二楼, 第二
 _MEASURE = ("个|個|岁|歲|位|张|張|份|次|天|年|周|週|星期|小时|小時|分钟|分鐘|钟头|鐘頭|名|本|件|种|種|条|條|"
@@ -113,14 +125,14 @@ def _time(match: re.Match[str]) -> str:
     return words + ("零" if minute < 10 else "") + number_words(minute) + "分"
 
 
-def _grouped(match: re.Match[str]) -> str:
+def _grouped(match: re.Match[str], language: str) -> str:
     groups = re.split(r"[ \-]", match[0])
     if sum(len(g) for g in groups) < 7:        # 10-20 is a range, not a phone number
         return match[0]
-    return "，".join(digit_words(g) for g in groups)
+    return "，".join(dialled_words(g, language) for g in groups)
 
 
-def _plain_number(match: re.Match[str]) -> str:
+def _plain_number(match: re.Match[str], language: str) -> str:
     token = match[1]
     before = match.string[max(0, match.start() - 12):match.start()]
     after = match.string[match.end():match.end() + 4]
@@ -131,7 +143,7 @@ def _plain_number(match: re.Match[str]) -> str:
     round_amount = token.endswith("000") and not token.startswith("0")
     if cue or (len(token) > 1 and token.startswith("0")) or (len(token) >= 5 and not counted
                                                              and not round_amount):
-        return digit_words(token)             # hotline 12345, code 0755, ID fragments
+        return dialled_words(token, language)  # hotline 12345, code 0755, ID fragments
     if token == "2" and re.match(_MEASURE, after) and not before.endswith("第"):
         return "两"                            # 两个, 两岁, but 二月, 二号, 第二
     return number_words(int(token))
@@ -151,9 +163,9 @@ def spell_numbers(text: str, language: str = CMN) -> str:
     text = _MONEY_SUFFIX.sub(
         lambda m: _money(m[1], "元" if m[2] in ("元", "圆", "圓") else m[2], language), text)
     text = _PERCENT.sub(lambda m: "百分之" + decimal_words(m[1]), text)
-    text = _GROUPED.sub(_grouped, text)
+    text = _GROUPED.sub(lambda m: _grouped(m, language), text)
     text = re.sub(r"(?<=\d)\s*[-~～]\s*(?=\d)", "至", text)  # 10-20人 -> 10至20人
-    return _NUMBER.sub(_plain_number, text)
+    return _NUMBER.sub(lambda m: _plain_number(m, language), text)
 
 
 # --- sentences ---------------------------------------------------------------------------
@@ -212,6 +224,44 @@ def _fix_phrases() -> bool:
     return True
 
 
+# 还 is huán (give back) where pypinyin says hái (still): before a person and what is
+# given back (「还你钱」「还我身份证」), and closing a clause (「借了要还」).
+_HUAN = re.compile(r"还(?=(?:我|你|您|他|她|它|人家|别人)(?:们)?\w{0,3}?"
+                   r"(?:钱|款|书|东西|证|卡|债|账|帐))|还(?=$)")
+# 一 keeps its own tone as a number: after 第, a numeral or 月 (第一, 十一, 三月一日),
+# before a digit, before 月/号/楼 (一月, 一号, 一楼), and at the end of a word.
+_YI_AS_NUMBER_BEFORE = set("第十百千万亿零〇一二两三四五六七八九幺月")
+_YI_AS_NUMBER_AFTER = set("零〇一二两三四五六七八九幺月号楼")
+
+
+def _han_pinyin(token: str, sandhi: bool) -> list[str]:
+    syllables = lazy_pinyin(token, style=Style.TONE3, neutral_tone_with_five=True,
+                            tone_sandhi=sandhi)
+    if len(syllables) != len(token):   # a character pypinyin cannot read: leave it
+        return syllables
+    for match in _HUAN.finditer(token):
+        syllables[match.start()] = "huan2"
+    if sandhi:
+        _yi_sandhi(token, syllables)
+    return syllables
+
+
+def _yi_sandhi(token: str, syllables: list[str]) -> None:
+    """一 is yí before a fourth tone (一遍, 一样, 一次) and yì before the others (一天, 一年,
+    一起); pypinyin 0.55 misses the first and, when 一 is a word of its own, both."""
+    for i, char in enumerate(token):
+        if char != "一":
+            continue
+        before = token[i - 1] if i else ""
+        after = token[i + 1] if i + 1 < len(token) else ""
+        if not after or before in _YI_AS_NUMBER_BEFORE or after in _YI_AS_NUMBER_AFTER:
+            syllables[i] = "yi1"
+        elif after == before:   # 看一看, 想一想: unstressed
+            syllables[i] = "yi5"
+        else:
+            syllables[i] = "yi2" if syllables[i + 1].endswith("4") else "yi4"
+
+
 def to_pinyin(text: str, sandhi: bool = True) -> str:
     """Tone-numbered pinyin for the `cmn-latn-pinyin` voice; Latin letters are spelled
     with their Chinese names, punctuation becomes pauses, anything else is dropped."""
@@ -219,8 +269,7 @@ def to_pinyin(text: str, sandhi: bool = True) -> str:
     out: list[str] = []
     for token in _TOKEN.findall(text):
         if _HAN.fullmatch(token):
-            out.extend(lazy_pinyin(token, style=Style.TONE3, neutral_tone_with_five=True,
-                                   tone_sandhi=sandhi))
+            out.extend(_han_pinyin(token, sandhi))
         elif token.isascii() and token.isalpha():
             out.extend(_LETTERS[c] for c in token.lower())
         elif token.isdigit():

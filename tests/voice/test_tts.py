@@ -70,8 +70,8 @@ def seconds(wav: bytes) -> float:
 
 
 @pytest.mark.parametrize("language, written, spoken, voice_text", [
-    ("cmn", "请拨打热线12345。", "请拨打热线一二三四五。",      # a hotline, digit by digit
-     "qing3 bo1 da3 re4 xian4 yi1 er4 san1 si4 wu3."),
+    ("cmn", "请拨打热线12345。", "请拨打热线幺二三四五。",      # a hotline, digit by digit, 1 as 幺
+     "qing3 bo1 da3 re4 xian4 yao1 er4 san1 si4 wu3."),
     ("cmn", "年满18岁。", "年满十八岁。", "nian2 man3 shi2 ba1 sui4."),  # a quantity, as a number
     ("cmn", "2024年3月5日9:30。", "二零二四年三月五日九点三十分。",
      "er4 ling2 er4 si4 nian2 san1 yue4 wu3 ri4 jiu3 dian3 san1 shi2 fen1."),
