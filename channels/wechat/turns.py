@@ -128,11 +128,8 @@ class Turns:
         messages = [_numbered_only(m) for m in result.messages]
         options = [b for m in messages for b in m.get("buttons", ())]
         footer: list[str] = []
-        if options and result.handoff is None:
-            staff = self._convert(say("wechat_option_staff", language), language, script)
-            words = staff.split(" ", 1)[-1]
-            if not any(str(b.get("title", "")).endswith(words) for b in options):
-                footer.append(staff)
+        if options and result.handoff is None:   # 「0」 is a person on every menu
+            footer.append(self._convert(say("wechat_option_staff", language), language, script))
         prompt = self._convert(say("wechat_reply_number", language), language, script)
         text = render_messages(messages, prompt, footer)
         if self.channel.took_case(sender):
