@@ -1,6 +1,7 @@
 """make bench: accuracy, latency, speed and memory, printed as one table.
 
     python -m bench --model .build/models/kaifong-<hash>.tar.gz [--skip-nlu] [--skip-voice]
+                    [--skip-wechat]
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ import aiohttp
 
 from bot.language import detect_language, detect_script
 from bot.services import intent_to_act
+from bench.wechat import gateway_env as wechat_env
+from bench.wechat import run_wechat_bench
 from channels.tools.stack import ROOT, Stack, StackConfig, free_port
 
 Row = tuple[str, str]
@@ -115,13 +118,15 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def bench_stack(model: Path) -> list[Row]:
+def bench_stack(model: Path, wechat: bool = True) -> list[Row]:
     run_dir = ROOT / ".build" / "bench" / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
     for old in run_dir.glob("*.db"):
         old.unlink()
+    api_port = free_port()   # the WeChat API stand-in (bench/wechat.py)
+    extra_env = wechat_env(api_port) if wechat else {}
     stack = Stack(StackConfig(model=model, port=free_port(), rasa_port=free_port(),
-                              actions_port=free_port(), run_dir=run_dir))
+                              actions_port=free_port(), run_dir=run_dir, extra_env=extra_env))
     rows: list[Row] = []
     start = time.monotonic()
     try:
@@ -138,6 +143,10 @@ def bench_stack(model: Path) -> list[Row]:
         rows.append(("/api/chat 20 at once, no pauses (saturation)",
                      f"p50 {burst['p50']:.0f} ms, p95 {burst['p95']:.0f} ms, {burst['rate']:.0f} turns/s"))
         rows += bench_blind(stack.gateway_url)
+        if wechat:
+            print("WeChat: 50 followers at human pace (about a minute)...", flush=True)
+            rows += asyncio.run(run_wechat_bench(stack.gateway_url, api_port,
+                                                 run_dir / "gateway.log"))
         for name in ("gateway", "rasa", "actions"):
             rows.append((f"resident memory: {name}", f"{rss_mb(stack.procs[name].pid):.0f} MB"))
     finally:
@@ -202,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--skip-nlu", action="store_true", help="skip the held-out NLU training")
     parser.add_argument("--skip-voice", action="store_true")
+    parser.add_argument("--skip-wechat", action="store_true",
+                        help="skip the WeChat channel under load (about a minute)")
     args = parser.parse_args(argv)
     rows: list[Row] = []
     rows += bench_language()
@@ -210,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_nlu()
     rows += bench_training(args.model)
     print("Starting the stack for latency and memory...", flush=True)
-    rows += bench_stack(args.model)
+    rows += bench_stack(args.model, wechat=not args.skip_wechat)
     if not args.skip_voice:
         rows += bench_voice()
     print_table(rows)

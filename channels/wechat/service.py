@@ -122,12 +122,13 @@ class WeChatService:
                                          time.time() - dedupe.RETENTION_SECONDS)
 
     async def _forget_old_keys(self) -> None:
+        """At start (the gateway may have been down for long) and every minute after."""
         while True:
-            await asyncio.sleep(FORGET_EVERY)
             try:
                 await self.forget_old_keys_once()
             except Exception:
                 log.exception("wechat: clearing old message keys failed")
+            await asyncio.sleep(FORGET_EVERY)
 
     def _flights(self) -> Flights:
         if self.flights is None:
