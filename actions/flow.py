@@ -23,8 +23,10 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import age_from_id, long_number, named_service, says_done
 from actions.common import service_catalog
-from actions.feedback_steps import ask_rating, ask_reason_or_thank, record_rating, record_reason
+from actions.feedback_steps import (answer_reason, ask_rating, ask_reason, ask_reason_or_thank,
+                                    record_rating, should_rate)
 from actions.handoff_steps import hand_over
 from actions.turn import Turn
 from bot.aspects import detect_aspect
@@ -59,7 +61,7 @@ def render(turn: Turn, step: str) -> None:
         rule = service.rules[int(step[5:])]
         turn.ask(rule.text("ask", lang), ["yes", "no"], step)
     elif step == "ineligible":
-        turn.menu(["other", "human"], "ineligible")
+        turn.menu(["other", "human", "done"], "ineligible")
     else:
         answer_aspect(turn, service, step)
 
@@ -73,6 +75,18 @@ def render_options_again(turn: Turn) -> None:
         ask_rating(turn, goodbye=False, again=True)
     else:
         turn.ask(say("options_prompt", turn.language), turn.options, step)
+
+
+def render_again(turn: Turn) -> None:
+    """The question on screen again, in the conversation's language now (after a
+    switch of language the buttons must speak it too)."""
+    step = turn.step
+    if step in CONTENT_STEPS and turn.service is not None:
+        answer_aspect(turn, turn.service, step)
+    elif step == "rating_reason":
+        ask_reason(turn)
+    else:
+        render_options_again(turn)
 
 
 def menu_after(step: str) -> list[str]:
@@ -156,8 +170,7 @@ def handle_key(turn: Turn, key: str) -> None:
     elif key == "human":
         hand_over(turn, "not_understood" if turn.step == "offer_human" else "asked")
     elif key == "done":
-        turn.reply.say("done")
-        ask_rating(turn, goodbye=False)
+        finish(turn)
     elif key == "other":
         other_matter(turn)
     elif key == "continue":
@@ -171,6 +184,16 @@ def handle_key(turn: Turn, key: str) -> None:
         turn.reply.say("rate_thanks")
         turn.set("step", "")
         turn.set("options", [])
+
+
+def finish(turn: Turn) -> None:
+    """「办完了」: the walk ends; the rating, once."""
+    turn.reply.say("done")
+    if should_rate(turn):
+        ask_rating(turn, goodbye=False)
+    else:
+        turn.set("options", [])
+        turn.set("step", "")
 
 
 def other_matter(turn: Turn) -> None:
@@ -193,12 +216,48 @@ def carry_on(turn: Turn) -> None:
         turn.set("options", [])
 
 
-def answer_on_screen(turn: Turn) -> bool:
-    """Treat the utterance as an answer to the options on screen, if it is one."""
-    if turn.step == "rating_reason" and turn.intent not in CONTROL_INTENTS:
-        record_reason(turn)
+def answered_first(turn: Turn, control: bool) -> bool:
+    """What comes before the NLU's guess and the action's own job. Safety first: an
+    emergency is always itself. A service named exactly (a button's words) is that
+    service. While Kaifong waits for the reason of a low rating, anything said is the
+    reason, whatever intent it sounds like (only the gateway's commands — 「0」,
+    「返回」 — are not). A long number typed at a menu is an answer to it."""
+    if turn.intent == "emergency":
+        return False
+    service_id = named_service(turn.said)
+    if service_id is not None:
+        start_service(turn, service_id)
         return True
+    if turn.step == "rating_reason" and (not turn.command or turn.intent == "choose"):
+        answer_reason(turn)
+        return True
+    return not control and answer_number(turn)
+
+
+def answer_number(turn: Turn) -> bool:
+    """An ID card or phone number typed at a menu is never a new request (the ID card
+    service): at an age question an ID card tells the age; elsewhere the options again."""
+    number = long_number(turn.said) if turn.options else None
+    if number is None:
+        return False
+    rule = turn.service.rules[int(turn.step[5:])] \
+        if turn.service is not None and turn.step.startswith("rule:") else None
+    age = age_from_id(number) if rule is not None and rule.min_age else None
+    if age is not None:
+        return answer_age(turn, age)
+    turn.reply.say("choose_out_of_range")
+    render_options_again(turn)
+    return True
+
+
+def answer_on_screen(turn: Turn) -> bool:
+    """Treat the utterance as an answer to the options on screen, if it is one;
+    「办完了」 ends the walk on every menu (and after it, while a service is open)."""
     options = turn.options
+    if says_done(turn.said) and (turn.service is not None or options) \
+            and match_option(turn.said, [k for k in options if k != "done"]) is None:
+        finish(turn)
+        return True
     if not options:
         return False
     number = turn.choice()
@@ -249,6 +308,8 @@ class FlowAction(Action, abc.ABC):
             domain: dict[str, Any]) -> list[dict[str, Any]]:
         turn = Turn(tracker)
         turn.set("failures", 0)
-        if self.control or not self.context_applies(turn) or not answer_on_screen(turn):
+        if answered_first(turn, self.control):
+            pass
+        elif self.control or not self.context_applies(turn) or not answer_on_screen(turn):
             self.act(turn)
         return turn.finish(dispatcher)

@@ -6,7 +6,7 @@ from typing import Any
 
 from actions.common import settings
 from actions.feedback_steps import ask_rating, should_rate
-from actions.flow import FlowAction, render, render_options_again
+from actions.flow import FlowAction, render, render_again, render_options_again
 from actions.services import ask_between, close_services
 from actions.turn import Turn
 from bot.texts import say
@@ -78,13 +78,17 @@ def _last(turn: Turn) -> list[dict[str, Any]]:
 
 
 class ActionRepeat(FlowAction):
-    """「再讲一次」: the last answer again, exactly."""
+    """「再讲一次」: the last answer again, exactly; after a switch of language, the
+    question on screen again in the new language."""
     control = True
 
     def name(self) -> str:
         return "action_repeat"
 
     def act(self, turn: Turn) -> None:
+        if turn.tracker.get_slot("language") not in (None, turn.language) and turn.options:
+            render_again(turn)
+            return
         last = _last(turn)
         if not last:
             turn.reply.say("repeat_nothing")

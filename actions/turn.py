@@ -89,6 +89,12 @@ class Turn:
     def step(self) -> str:
         return self.get("step") or ""
 
+    @property
+    def command(self) -> bool:
+        """The gateway's own words for a control it recognised by rule (「0」 →
+        /human, 「返回」 → /back, a number → /choose): never the person's sentence."""
+        return self.text.startswith("/")
+
     def choice(self) -> Optional[int]:
         number = self.metadata.get("choice")
         return number if isinstance(number, int) else None

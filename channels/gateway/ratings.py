@@ -39,6 +39,15 @@ def add_rating(conn: sqlite3.Connection, sender: str, score: int, service: Optio
                  " VALUES (?, ?, ?, ?, ?, ?)", (sender, score, service, channel, language, now))
 
 
+def change_rating(conn: sqlite3.Connection, sender: str, score: int) -> bool:
+    """The person changed the rating they just gave (asked for a reason, they gave a
+    new rating instead): one conversation, one rating. False if there was none."""
+    cur = conn.execute("UPDATE ratings SET score = ? WHERE id = (SELECT id FROM ratings"
+                       " WHERE sender = ? ORDER BY created DESC, id DESC LIMIT 1)",
+                       (score, sender))
+    return cur.rowcount > 0
+
+
 def add_reason(conn: sqlite3.Connection, sender: str, reason: str) -> None:
     """The reason belongs to the person's latest rating."""
     conn.execute("UPDATE ratings SET reason = ? WHERE id = (SELECT id FROM ratings"
@@ -93,7 +102,8 @@ class RatingStore:
             return True
 
         def write(conn: sqlite3.Connection) -> None:
-            if rating is not None:
+            if rating is not None and not (rating.get("again")
+                                           and change_rating(conn, sender, rating["score"])):
                 add_rating(conn, sender, rating["score"], rating.get("service"), channel,
                            str(rating.get("language") or "cmn"), self.clock())
             if reason is not None:

@@ -71,7 +71,7 @@ def test_age_answer_below_threshold_stops_with_next_steps(dispatcher):
     events = ActionChoose().run(dispatcher, make_tracker("/choose", "choose", "yue", rule,
                                                          {"choice": 56}), {})
     assert texts(dispatcher)[0] == "要够60岁先可以办。到时再嚟办。"
-    assert buttons(dispatcher) == ["1 问其他事", "2 搵工作人员"]
+    assert buttons(dispatcher) == ["1 问其他事", "2 搵工作人员", "3 冇嘢喇，搞掂"]
     assert slots(events)["step"] == "ineligible"
 
 

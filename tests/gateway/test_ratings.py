@@ -55,3 +55,17 @@ async def test_a_failing_database_is_logged_not_raised(tmp_path, caplog):
         await db.close()
     with sqlite3.connect(tmp_path / "kaifong.sqlite3") as conn:   # the file is intact
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+async def test_a_new_rating_instead_of_a_reason_replaces_the_last_one(tmp_path):
+    """Asked why, the person gives a new rating: one conversation keeps one rating."""
+    db, store = await open_store(tmp_path / "kaifong.sqlite3")
+    try:
+        await store.record("u1", "kiosk", {"rating": {"score": 1, "service": "id_card"}})
+        await store.record("u1", "kiosk", {"rating": {"score": 3, "again": True}})
+        await store.record("u2", "kiosk", {"rating": {"score": 2, "again": True}})   # none before
+        rows = await store.rows()
+        assert [(r["sender"], r["score"], r["service"]) for r in rows] == \
+            [("u1", 3, "id_card"), ("u2", 2, None)]
+    finally:
+        await db.close()
