@@ -1,7 +1,7 @@
-"""WeChat official account (公众号) protocol layer: request checking, safe mode,
-safe XML, the message model, passive replies, text formatting, the HTTP API
-client, voice decoding, retry deduplication and the custom menu.
-
-Nothing here imports the gateway: the glue that feeds messages into the turn
-pipeline lives outside this package. See README.md.
+"""WeChat official accounts (公众号): the protocol layer (request checking, safe
+mode, safe XML, the message model, passive replies, text formatting, the HTTP
+API client, voice decoding, retry deduplication, the custom menu), which imports
+nothing of the gateway, and the channel that mounts it in the gateway
+(setup.py, service.py, passive.py, turns.py, channel.py, followers.py,
+identity.py). See README.md.
 """

@@ -27,7 +27,7 @@ from channels.wechat.config import WeChatConfig
 from channels.wechat.formatting import render_messages
 from channels.wechat.menu import HUMAN_KEY, LANGUAGE_KEYS, SERVICE_KEY_PREFIX
 from channels.wechat.messages import Event, Message, Text, Voice
-from channels.wechat.voice import VoiceError, decode_voice
+from channels.wechat.voice import DecoderMissing, VoiceError, decode_voice
 from voice.asr import AsrEngine
 from voice.audio import Audio, pcm16_to_float
 from voice.errors import AudioError, ModelMissing
@@ -76,7 +76,8 @@ class Turns:
             return self._say(sender, "wechat_voice_no_model")
         try:
             text = await self._hear(voice, language)
-        except ModelMissing:
+        except (ModelMissing, DecoderMissing) as exc:   # the operator's to fix; the person types
+            log.warning("wechat: voice messages cannot be heard: %s", exc)
             return self._say(sender, "wechat_voice_no_model")
         except (ApiError, VoiceError, AudioError) as exc:
             log.info("wechat: a voice message could not be heard: %s", exc)
