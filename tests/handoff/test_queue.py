@@ -1,12 +1,14 @@
 """The person's side: asking for a person, waiting, leaving, being rung back,
 and staff messages arriving by long-poll — through /api/chat (fake Rasa)."""
 import asyncio
+import time
 from datetime import datetime, timedelta, timezone
 
 from bot.language import detect_script
 from channels.gateway.handoff.hours import DAYS
 from channels.gateway.app import create_app
-from tests.handoff.conftest import chat, poll, texts
+from channels.gateway.keys import HANDOFF
+from tests.handoff.conftest import StaffClient, add_staff, chat, poll, texts
 
 
 async def test_asking_for_a_person_queues_a_case_and_tells_the_place(client, staff_login):
@@ -109,6 +111,14 @@ async def test_a_callback_number_is_checked_and_masked_until_claimed(client, sta
     assert status == 403
 
 
+async def wait_for_condition(condition, timeout: float = 30.0) -> None:
+    """Until `condition()` holds (a generous deadline for a loaded machine)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {condition}"
+        await asyncio.sleep(0.01)
+
+
 def _closed_hours_now() -> str:
     """Staff hours on a day that is not today (in +08:00): closed right now."""
     today = datetime.now(timezone(timedelta(hours=8))).weekday()
@@ -127,7 +137,6 @@ async def test_outside_staff_hours_no_case_waits_and_a_callback_is_offered(
     body = await chat(client, "u1", "長者卡點樣辦")
     assert body["handoff"] is None                       # back with the bot
 
-    from tests.handoff.conftest import StaffClient, add_staff
     add_staff(settings, "chan")
     staff = await StaffClient(await aiohttp_client(client.server)).login("chan")
     (task,) = await staff.cases()
@@ -193,18 +202,27 @@ async def test_closing_tells_the_person_and_frees_the_conversation(client, staff
     assert status == 409
 
 
-async def test_long_poll_waits_for_the_staff_message_and_acknowledges_by_id(client, staff_login):
+async def test_long_poll_waits_for_the_staff_message_and_acknowledges_by_id(
+        aiohttp_client, make_settings):
+    settings = make_settings(handoff_poll_seconds=120)
+    client = await aiohttp_client(create_app(settings))
     await chat(client, "u1", "我要找工作人员")
-    staff = await staff_login("chan")
+    add_staff(settings, "chan")
+    staff = await StaffClient(await aiohttp_client(client.server)).login("chan")
     case = await staff.case_of("u1")
     await staff.post(f"/console/api/cases/{case['id']}/claim")
     first = await poll(client, "u1", after=0)
     assert len(first["messages"]) == 1               # 「工作人员来了」
-    waiting = asyncio.create_task(poll(client, "u1", after=first["last_id"], timeout=10))
-    await asyncio.sleep(0.2)
+    started = time.monotonic()
+    assert (await poll(client, "u1", after=first["last_id"], timeout=1))["messages"] == []
+    assert time.monotonic() - started > 0.9          # nothing new: it waited its full time
+
+    waiting = asyncio.create_task(poll(client, "u1", after=first["last_id"], timeout=120))
+    desk = client.app[HANDOFF]                        # parked: the desk has its wake-up
+    await wait_for_condition(lambda: "u1" in desk._waiters)   # (no public view of that)
     assert not waiting.done()
     await staff.post(f"/console/api/cases/{case['id']}/messages", {"text": "您好"})
-    got = await asyncio.wait_for(waiting, 5)
+    got = await asyncio.wait_for(waiting, 60)         # woken by the message, not timed out
     assert [m["text"] for m in got["messages"]] == ["您好"]
     again = await poll(client, "u1", after=first["last_id"])   # not acknowledged yet: again
     assert [m["text"] for m in again["messages"]] == ["您好"]
