@@ -11,7 +11,7 @@ from bot.language import (CMN, HANS, HANT, YUE, LanguageState, detect_language, 
     ("我阿媽想辦長者卡", HANT),
     ("社保卡唔见咗点算", HANS),            # Cantonese typed in Simplified is still Simplified
     ("請問醫保報銷要帶什麼材料？", HANT),     # Traditional Mandarin
-    ("醫保 医保", None),                    # one each: no verdict, keep what we had
+    ("醫保 医保", HANT),                    # one each: a Simplified keyboard types no 醫
     ("你好", None),
     ("2", None),
     ("👍", None),
@@ -163,3 +163,50 @@ def test_the_rules_read_an_utterance_once(monkeypatch):
     language.LanguageState().observe(said)
     assert calls == []
     assert is_cancel(said)
+
+
+# --- issue 15: Cantonese heard as Mandarin, and scripts from whole-text conversions ---------
+
+@pytest.mark.parametrize("text", [
+    "早晨", "早晨呀", "係", "係呀", "再講多次", "唔該再講一次", "講慢啲", "講慢少少",
+    "我想同職員講", "我想同工作人員傾下",                 # short replies, in Traditional
+    "噉就算數囖", "佢話唔使帶喎", "要帶身份證咩", "咁就得啫",   # only a sentence-final particle
+    "即係要排隊先", "第二度可唔可以辦", "得哩種先可以",          # colloquial words
+    "買張長者八達通", "張卡唔見咗點算", "條街好熱鬧",            # measure words without 一
+    "我㓤親隻腳", "你見到你個新老細未呀？", "醫保報銷點攞返啲錢",
+])
+def test_short_and_colloquial_cantonese(text):
+    assert detect_language(text) == YUE
+
+
+@pytest.mark.parametrize("text", [
+    "再说一遍", "請再說一遍", "說慢一點好嗎", "我要找工作人員", "謝謝你", "那就這樣吧",
+    "要帶身份證嗎", "裡面要填什麼", "工具列邊緣的斜邊樣式", "從右到左，從上到下",
+    "文档在属性值中意外结束", "执行多次合并", "警告：程式可能會傾印出核心檔",
+    "我想办张社保卡怎么办",
+])
+def test_mandarin_stays_mandarin(text):
+    assert detect_language(text) in (CMN, None)
+    assert (detect_language(text) or CMN) == CMN
+
+
+@pytest.mark.parametrize("text, script", [
+    ("唔該晒", HANT),              # 晒 has a Simplified conversion, yet HK writes it
+    ("唔該晒，我明白晒", HANT),
+    ("我想揾個人", HANT),           # 揾: the Hong Kong standard form
+    ("户口簿要帶埋", HANT),          # 户: the Hong Kong standard form
+    ("穿着長袖", HANT),             # 着: Hong Kong writes it; Taiwan writes 著
+    ("裡面要填什麼", HANT),          # 裡: the Taiwan standard form
+    ("卡路里好高", None),            # 里 is Traditional too (公里): it tells nothing
+    ("户口", None), ("游水", None),   # read the same in both scripts: keep the conversation's
+    ("晒太阳", HANS), ("我想揾工作咋办", HANS),
+])
+def test_script_from_whole_text_conversions(text, script):
+    assert detect_script(text) == script
+
+
+def test_a_reply_that_does_not_tell_keeps_the_conversations_language():
+    state = LanguageState().observe("養老金點樣認證")
+    for reply in ("好", "2", "社保卡", "嗯。"):
+        state = state.observe(reply)
+        assert (state.language, state.script) == (YUE, HANT)
