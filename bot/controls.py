@@ -17,10 +17,38 @@ from bot.textrules import cn_number
 
 _EMERGENCY = re.compile(
     r"救命|救护车|叫白车|晕倒|晕咗|晕低|昏倒|昏迷|跌倒|跌亲|跌咗落|摔倒|摔了|滚落|"
-    r"胸口痛|心口痛|胸痛|心口好痛|喘不过气|透不过气|唞唔到气|抖唔到气|呼吸困难|"
+    r"(?:胸口|心口|胸)(?:好|很|非常|十分|极|剧)?痛|心绞痛|喘不过气|透不过气|唞唔到气|抖唔到气|呼吸困难|"
     r"中风|抽筋抽到|大出血|流好多血|流了很多血|不省人事|冇晒反应|没有反应|没反应了|心脏病发")
-# A question about a service that mentions a fall (工伤, 报销) is not an emergency call.
-_NOT_EMERGENCY = re.compile(r"工伤|报销|认定|赔偿|保险|申请|补贴|津贴|理赔|怎么办理|点样办理|以前|上次|上个月|去年")
+# An emergency is happening now to someone present. A fall, a faint or a stroke told as
+# part of a claim, a certificate, a payment or an appointment is a service question
+# (工伤, 报销, 残疾证), and one told in the past (上个月, 去年) is history — unless the
+# person calls for help or says it is still going on.
+_CALL_FOR_HELP = re.compile(r"救命|救护车|叫白车|白车|打120|叫120|call120|快啲嚟|快点来|快来人|快啲叫|快点叫")
+_SERVICE_CONTEXT = re.compile(
+    r"工伤|报销|报返|认定|鉴定|赔偿|赔钱|补偿|理赔|保险|申请|补贴|津贴|证明|证书|残疾证|医药费|医疗费|住院费|"
+    r"病假|仲裁|手续|材料|表格|怎么办理|点样办|点办|办理|挂号|预约|复诊|门诊|攞返|领取|发放|养老金|社保")
+_PAST = re.compile(
+    r"以前|之前|上次|上个月|上个礼拜|上个星期|上星期|上礼拜|上周|去年|旧年|上年|前年|年前|月前|当时|嗰阵|那时|"
+    r"曾经|试过|早几日|前几天|前几日|几日前|几天前|昨天|琴日|寻日|尋日|噚日|以往|过去|那次|嗰次")
+_STILL_NOW = re.compile(
+    r"而家|宜家|依家|现在|正在|仲系|还是|起唔到|起不来|起不了|爬不起|郁唔到|动不了|唔郁|不动了|冇反应|没反应|"
+    r"叫唔醒|叫不醒|流紧血|还在流血|不停流血|又跌|又摔|又晕|刚刚|啱啱")
+
+
+def is_emergency(plain: str) -> bool:
+    """The keyword check, kept instant: an emergency word, unless the words around it
+    make it a question about a service or a story from the past."""
+    if _CALL_FOR_HELP.search(plain):
+        return True
+    if not _EMERGENCY.search(plain):
+        return False
+    if _SERVICE_CONTEXT.search(plain):
+        return False
+    if _PAST.search(plain):
+        return bool(_STILL_NOW.search(plain))
+    return True
+
+
 _BACK = re.compile(r"^(?:请)?(?:返回|退回|回到)?(?:上一步|上一个|上一页|返上一步|返去上一步|倒返转头|返回|后退|退后)(?:吧|啦|呀|啊)?$")
 _ZERO = re.compile(r"^(?:0|零|〇|按0|拨0|撳0|揿0)$")
 
@@ -29,7 +57,7 @@ def control_intent(text: Utterance | str) -> Optional[tuple[str, Optional[int]]]
     """(intent, choice) when the utterance is unmistakably a control, else None."""
     said = as_utterance(text)
     s = said.plain
-    if _EMERGENCY.search(s) and not _NOT_EMERGENCY.search(s):
+    if is_emergency(s):
         return "emergency", None
     if _ZERO.match(s):
         return "human", None

@@ -58,3 +58,35 @@ def test_parse_rating(text, score):
 ])
 def test_parse_age(text, age):
     assert parse_age(text) == age
+
+
+# --- emergencies are precise (issue 15): every real one still fires -------------------------
+
+REAL_EMERGENCIES = [
+    "救命", "救命呀！", "快啲叫白車", "有人晕倒了快叫救护车", "打120",
+    "我阿媽跌親起唔到身", "我奶奶摔倒了起不来", "阿婆跌咗落樓梯", "我爸爸突然晕倒了",
+    "我老婆暈低咗冇反應", "我妈不省人事了", "佢心口好痛唞唔到氣", "我老公胸口好痛",
+    "我喘不过气", "我阿爺呼吸困難", "我阿爸中風呀", "佢流好多血", "我老公心脏病发",
+    "佢抽筋抽到冇晒反應", "我同事喺公司晕低咗", "我在工地摔倒了，好痛，救命",
+    "我爸昨天摔倒了现在还起不来", "佢琴日跌親，而家郁唔到", "我上个月摔倒过，现在又摔倒了",
+    "我阿媽啱啱跌倒咗", "外婆晕倒了", "爺爺跌倒咗",
+]
+NOT_EMERGENCIES = [
+    "我上班时摔倒了，能申请工伤吗", "我上個月喺地盤跌親，公司要唔要賠錢",
+    "去年工作时摔倒骨折了，工伤认定要什么材料", "我舊年返工跌倒，工傷賠償點計",
+    "上次晕倒住院的医药费能报销吗", "我阿媽上年中風，想申請殘疾證",
+    "我爸中风后能申请护理补贴吗", "以前心脏病发住过院，医保报销比例是多少",
+    "跌倒受伤的医疗费可以报销吗", "我老公上個禮拜跌親，要病假證明",
+    "胸口痛去医院挂号挂哪个科", "晕倒住院嘅住院費點樣報", "佢前年中風，而家想申請居家養老",
+    "摔倒在工地算不算工伤", "我幾年前跌倒過，想問下長者卡點辦", "去年我爸在家摔倒了",
+]
+
+
+@pytest.mark.parametrize("text", REAL_EMERGENCIES)
+def test_every_real_emergency_fires(text):
+    assert control_intent(text) == ("emergency", None)
+
+
+@pytest.mark.parametrize("text", NOT_EMERGENCIES)
+def test_a_past_event_in_a_claim_is_not_an_emergency(text):
+    assert control_intent(text) is None
