@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import random
 import re
-import statistics
 import string
 import sys
 import time

@@ -30,7 +30,7 @@ from channels.wechat.service import WeChatService
 log = logging.getLogger("kaifong.wechat")
 
 WECHAT = web.AppKey("wechat", WeChatService)
-SEND_MARGIN = 10.0   # seconds beyond Rasa's timeout for the last answers to go out at shutdown
+SEND_MARGIN = 5.0    # seconds beyond Rasa's timeout for the last answers to go out at shutdown
 
 
 def setup_wechat(app: web.Application) -> None:

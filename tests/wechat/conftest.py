@@ -130,9 +130,10 @@ def wechat_settings(tmp_path, wechat_rasa, fake_wechat):
 
 
 @pytest.fixture
-def start_gateway(aiohttp_client, wechat_settings):
+def start_gateway(wechat_settings, aiohttp_client):
     """start_gateway(**settings) -> a test client of the gateway (access log off, as
-    `python -m channels` runs it)."""
+    `python -m channels` runs it). The stand-ins are set up first, so they are torn
+    down last: a gateway stopping still sends its late answers to them."""
     from channels.gateway.app import create_app
 
     async def start(**overrides):

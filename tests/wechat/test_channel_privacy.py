@@ -8,7 +8,6 @@ import logging
 
 from channels.wechat.identity import PREFIX, id_key, sender_of
 from tests.wechat.conftest import SECRET
-from tests.wechat.gateway import Follower
 from tests.wechat.test_channel_staff import Case, with_staff
 from tests.wechat.test_channel_text import eventually, wait_for
 from tests.wechat.wechat_peer import OPENID, TOKEN, message_xml, signed_query
