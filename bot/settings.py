@@ -5,6 +5,7 @@ A wrong value stops the program with one line naming the setting.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -90,6 +91,27 @@ class Settings:
     wechat_passive_seconds: float = 4.0                      # answer in the same request if this quick
     wechat_id_key: str = field(default="", repr=False)      # keys the ids made from OpenIDs;
                                                              # empty: the app secret
+    # the phone hotline (channels/phone): a SIP endpoint behind the PBX. Off unless
+    # phone_enabled or phone_sip_listen is set (make run sets phone_enabled)
+    phone_enabled: bool = False
+    phone_sip_listen: str = ""               # host:port; empty: 127.0.0.1:5060 (port 0: any)
+    phone_sip_transports: str = "udp"        # udp, tcp or udp,tcp (same port)
+    phone_public_address: str = ""           # the address in SDP/Contact behind NAT or on 0.0.0.0
+    phone_rtp_ports: str = "20000-20999"     # low-high; 0: any free port
+    phone_allow: str = "127.0.0.0/8,::1"     # addresses or CIDRs that may send SIP and RTP (the PBX)
+    phone_max_calls: int = 30                # more at once get 486 Busy Here
+    phone_max_call_seconds: float = 1200.0   # then a polite goodbye and BYE (0: no limit)
+    phone_rtp_timeout_seconds: float = 30.0  # no audio from the PBX this long: hang up
+    phone_silence_seconds: float = 6.0       # quiet this long: ask, then offer a person, then goodbye
+    phone_end_silence_seconds: float = 0.6   # a pause this long ends what the caller said
+    phone_transfer_uri: str = ""             # REFER target for a person, e.g. sip:queue@pbx; empty: callback
+    phone_transfer_timeout_seconds: float = 30.0
+    phone_callback_queue_length: int = 5     # more waiting than this: offer a callback, not a transfer
+    phone_services: str = ("pension_certification,senior_card,social_security_card,"
+                           "medical_reimbursement")   # the first menu's keys 1-4 (service ids)
+    phone_register_uri: str = ""             # REGISTER with the PBX, e.g. sip:kaifong@pbx.example
+    phone_register_user: str = ""
+    phone_register_password: str = field(default="", repr=False)
 
     def validate(self) -> "Settings":
         if self.hant_cmn not in ("s2t", "s2tw"):
@@ -109,7 +131,85 @@ class Settings:
         self._validate_kiosk()
         self._validate_fallback()
         self._validate_wechat()
+        self._validate_phone()
         return self
+
+    # --- the phone hotline -----------------------------------------------------------
+
+    @property
+    def phone_on(self) -> bool:
+        return self.phone_enabled or bool(self.phone_sip_listen.strip())
+
+    def phone_listen(self) -> tuple[str, int]:
+        """(host, port) the SIP endpoint listens on."""
+        host, _, port = (self.phone_sip_listen.strip() or "127.0.0.1:5060").rpartition(":")
+        return host.strip("[]"), int(port)
+
+    def phone_rtp_range(self) -> tuple[int, int]:
+        text = self.phone_rtp_ports.strip()
+        if text in ("0", "0-0"):
+            return 0, 0
+        low, _, high = text.partition("-")
+        return int(low), int(high)
+
+    def phone_list(self, name: str) -> list[str]:
+        return [p.strip() for p in str(getattr(self, name)).split(",") if p.strip()]
+
+    def _validate_phone(self) -> None:
+        """Formats and ranges here, each error naming its setting; the telephony layer
+        checks the rest (channels/phone/setup.py) with the same one-line errors."""
+        try:
+            host, port = self.phone_listen()
+            ipaddress.ip_address(host)
+            if not 0 <= port <= 65535:
+                raise ValueError
+        except ValueError:
+            raise SettingsError(f"phone_sip_listen must be an IP address and port, e.g. "
+                                f"127.0.0.1:5060, not {self.phone_sip_listen!r}") from None
+        transports = self.phone_list("phone_sip_transports")
+        if not transports or not set(transports) <= {"udp", "tcp"}:
+            raise SettingsError(f"phone_sip_transports must be udp, tcp or udp,tcp, "
+                                f"not {self.phone_sip_transports!r}")
+        try:
+            low, high = self.phone_rtp_range()
+        except ValueError:
+            raise SettingsError(f"phone_rtp_ports must be low-high, e.g. 20000-20999, "
+                                f"not {self.phone_rtp_ports!r}") from None
+        if (low, high) != (0, 0) and not 1024 <= low < high <= 65535:
+            raise SettingsError(f"phone_rtp_ports must lie within 1024-65535, "
+                                f"not {self.phone_rtp_ports!r}")
+        for entry in self.phone_list("phone_allow") + ([self.phone_public_address]
+                                                      if self.phone_public_address else []):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                name = "phone_allow" if entry != self.phone_public_address else "phone_public_address"
+                raise SettingsError(f"{name}: {entry!r} is not an address or CIDR") from None
+        checks = [
+            ("phone_max_calls", self.phone_max_calls, 1, 1000),
+            ("phone_max_call_seconds", self.phone_max_call_seconds, 0, 86400),
+            ("phone_rtp_timeout_seconds", self.phone_rtp_timeout_seconds, 0, 3600),
+            ("phone_silence_seconds", self.phone_silence_seconds, 1, 120),
+            ("phone_end_silence_seconds", self.phone_end_silence_seconds, 0.2, 3),
+            ("phone_transfer_timeout_seconds", self.phone_transfer_timeout_seconds, 1, 300),
+            ("phone_callback_queue_length", self.phone_callback_queue_length, 0, 10000),
+        ]
+        for name, value, low_, high_ in checks:
+            if not low_ <= value <= high_:
+                raise SettingsError(f"{name} must be {low_}-{high_}, not {value}")
+        for name in ("phone_transfer_uri", "phone_register_uri"):
+            value = getattr(self, name).strip()
+            bad = any(c in value for c in "\r\n <>")
+            if value and (bad or not value.startswith(("sip:", "sips:"))):
+                raise SettingsError(f"{name} must be a sip: URI like sip:queue@pbx.example, "
+                                    f"not {value!r}")
+        if (self.phone_register_user or self.phone_register_password) and not self.phone_register_uri:
+            raise SettingsError("phone_register_uri is needed when phone_register_user or "
+                                "phone_register_password is set")
+        services = self.phone_list("phone_services")
+        if not 1 <= len(services) <= 4 or any(s not in SERVICE_IDS for s in services):
+            raise SettingsError(f"phone_services must be 1-4 service ids from bot/services.py, "
+                                f"comma-separated; not {self.phone_services!r}")
 
     def _validate_wechat(self) -> None:
         """Ranges here; the formats WeChat's console dictates (token, EncodingAESKey)

@@ -28,6 +28,7 @@ from channels.gateway.ratings import RatingStore
 from channels.gateway.sessions import SessionStore
 from channels.gateway.speech import setup_speech
 from channels.kiosk.setup import setup_kiosk
+from channels.phone.setup import setup_phone
 from channels.wechat.setup import setup_wechat
 
 MAX_BODY = 64 * 1024  # JSON bodies; audio routes set their own limit
@@ -54,6 +55,7 @@ def setup_routes(app: web.Application) -> None:
     setup_console(app)
     setup_kiosk(app)
     setup_wechat(app)
+    setup_phone(app)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

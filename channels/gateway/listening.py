@@ -26,7 +26,8 @@ log = logging.getLogger("kaifong.listening")
 
 HOLD, TAP, CALL = "hold", "tap", "call"
 MODES = (HOLD, TAP, CALL)
-FRAME_WAIT = 5.0     # seconds without audio: the microphone (or the line) is gone
+FRAME_WAIT = 5.0     # seconds without audio: the microphone is gone (HOLD, TAP; a call
+                     # ends with stop(): a line may pass only the audio around speech)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ class Listener:
         said: list[Transcript] = []
         while True:
             try:
-                frame = await asyncio.wait_for(self._frames.get(), FRAME_WAIT)
+                frame = await asyncio.wait_for(self._frames.get(),
+                                               None if self.mode == CALL else FRAME_WAIT)
             except asyncio.TimeoutError:
                 frame = None
             if frame is None:

@@ -250,6 +250,47 @@ class HandoffDesk:
         self._publish(case.id)
         return "with_staff"
 
+    # --- what a channel knows or does about the person's case --------------------------
+
+    async def set_callback(self, sender: str, phone: str) -> Optional[int]:
+        """A number to ring the person back on that the channel knows (a caller's own
+        number): kept on their live case, so the case stays a callback task if they go.
+        Returns the case id, or None without a live case."""
+        def keep(conn: Any) -> Optional[int]:
+            case = store.live_case(conn, sender)
+            if case is None:
+                return None
+            store.set_callback(conn, case.id, phone)
+            return case.id
+
+        case_id = await self.db.run(keep)
+        if case_id is not None:
+            self._publish(case_id)
+        return case_id
+
+    async def record_transfer(self, sender: str, ok: bool, note: str) -> Optional[int]:
+        """The channel put the person through to agents outside the console (a phone
+        transfer): the live case leaves the queue as `transferred` when `ok`, and its
+        transcript carries `note` (Simplified, for staff) either way. Returns the case id."""
+        now = self.clock()
+
+        def record(conn: Any) -> Optional[int]:
+            case = store.live_case(conn, sender)
+            if case is None:
+                return None
+            if ok:
+                store.move(conn, case.id, store.LIVE, "transferred", now)
+            store.add_message(conn, case.id, "system", note, now)
+            return case.id
+
+        case_id = await self.db.run(record)
+        if case_id is not None:
+            log.info("case %s: %s", case_id, "transferred by the channel" if ok
+                     else "the channel's transfer failed")
+            self._asked_number.discard(sender)
+            self._publish(case_id)
+        return case_id
+
     # --- a channel that can no longer reach the person ----------------------------
 
     async def unreachable(self, sender: str, note: str) -> bool:

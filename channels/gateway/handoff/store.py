@@ -8,6 +8,7 @@ A case's life:
     waiting ──claim──> with_staff ──hand back──> returned
        │                   └──────close──────> closed
        ├──cancel──> cancelled (or callback, when the person left a number)
+       ├──the channel put the person through to agents (a phone transfer)──> transferred
        └──close───> closed
     callback (a number to ring back) ──claim, ring, close──> closed
 
@@ -68,7 +69,7 @@ CREATE INDEX IF NOT EXISTS outbox_by_sender ON outbox(sender, id);
 LIVE = ("waiting", "with_staff")          # the person's messages go to the case
 OPEN = ("waiting", "with_staff", "callback")  # shown in the console's queue
 CLAIMABLE = ("waiting", "callback")
-STATES = ("waiting", "with_staff", "callback", "returned", "closed", "cancelled")
+STATES = ("waiting", "with_staff", "callback", "returned", "closed", "cancelled", "transferred")
 
 
 @dataclass(frozen=True)
