@@ -16,11 +16,15 @@ from tests.wechat.test_channel_text import wait_for
 from tests.wechat.wechat_peer import OPENID
 
 
-async def test_three_deliveries_at_once_are_one_turn(gateway, wechat_rasa):
+async def test_three_deliveries_at_once_are_one_turn(gateway, wechat_rasa, fake_wechat):
     person, msg_id = Follower(gateway), new_msg_id()
     answers = await asyncio.gather(*(person.text("社保卡丢了", msg_id) for _ in range(3)))
     assert len(wechat_rasa.received) == 1
-    assert {a.content for a in answers} == {"机器人回答：社保卡丢了"}
+    (said,) = {a.content for a in answers}                 # the same answer, three times
+    if said is None:                       # a very busy machine: `success`, then one message
+        await wait_for(lambda: fake_wechat.sent)
+        (said,) = [c for _, c in fake_wechat.sent]
+    assert said == "机器人回答：社保卡丢了"
 
 
 async def test_three_deliveries_one_after_another_are_one_turn(gateway, wechat_rasa):
@@ -33,11 +37,11 @@ async def test_three_deliveries_one_after_another_are_one_turn(gateway, wechat_r
 async def test_a_slow_turn_gets_success_then_a_customer_service_message(start_gateway,
                                                                          wechat_rasa, fake_wechat):
     client = await start_gateway(wechat_passive_seconds=0.5)
-    wechat_rasa.delay = 2.0
+    wechat_rasa.delay = 3.0
     person, msg_id = Follower(client), new_msg_id()
     started = time.monotonic()
     first = await person.text("社保卡丢了", msg_id)
-    assert first.success and time.monotonic() - started < 1.9
+    assert first.success and time.monotonic() - started < 2.9    # before the turn ended
     retry = await person.text("社保卡丢了", msg_id)        # WeChat's retry while it runs
     assert retry.success
     await wait_for(lambda: fake_wechat.sent == [(OPENID, "机器人回答：社保卡丢了")])

@@ -158,3 +158,18 @@ async def test_an_expired_token_is_fetched_again_during_a_send(aiohttp_client, g
     assert len(fake_wechat.issued) == tokens + 1
     refused, accepted = fake_wechat.calls(SEND)[-2:]
     assert refused.query["access_token"] != accepted.query["access_token"]
+
+
+async def test_staff_replies_reach_the_person_after_a_restart(aiohttp_client, start_gateway,
+                                                              fake_wechat):
+    client = await start_gateway()
+    await Follower(client).text("我要找真人")
+    await client.close()                                 # the gateway restarts
+    client = await start_gateway()
+    staff = await staff_of(aiohttp_client, client)
+    (summary,) = await staff.cases()
+    status, _ = await staff.post(f"/console/api/cases/{summary['id']}/claim")
+    assert status == 200
+    await Case(staff, summary["id"]).reply("您好。")
+    await wait_for(lambda: len(fake_wechat.sent) == 2)   # 「工作人员来了」, then the reply
+    assert fake_wechat.sent[-1] == (OPENID, "您好。")
