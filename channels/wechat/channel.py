@@ -84,7 +84,7 @@ class WeChatChannel:
                     await self._unreachable(sender, FAILED)
                     return False
                 await self._db().run(followers.delivered, sender, message.id)
-        if follower.unreachable == FAILED:   # sending works again
+        if pending and follower.unreachable == FAILED:   # sending works again
             await self._reachable(sender)
         return True
 
