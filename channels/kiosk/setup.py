@@ -106,7 +106,7 @@ def setup_kiosk(app: web.Application) -> None:
 
 async def _hub(app: web.Application) -> AsyncIterator[None]:
     hub = app[KIOSK_HUB]
-    hub.desk = app[HANDOFF]
+    hub.desk = hub.channel.desk = app[HANDOFF]
     app[HANDOFF].subscribe(hub.changed)
     try:
         yield
@@ -144,7 +144,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_MESSAGE, compress=False)
     await ws.prepare(request)
     visit = KioskVisit(KioskSocket(ws), app[SETTINGS], app[PIPELINE], app[TTS_ENGINE],
-                       app[ASR_ENGINE], app[CATALOG])
+                       app[ASR_ENGINE], app[CATALOG], staff_online=hub.channel.staff_online)
     hub.join(visit, ws)
     await visit.send_ui("hello")
     watcher = asyncio.get_running_loop().create_task(visit.watch_idle())

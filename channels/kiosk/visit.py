@@ -6,6 +6,11 @@ given, listening and speaking (the shared voice dialogue in channels/gateway),
 staff messages pushed to them (kiosk/channel.py), and the idle reset that
 clears everything for the next person. Everything goes through the pipeline's
 methods; the visit never touches sessions or the queue itself.
+
+No dead ends for a finger: every answer that leaves nothing to tap gets the common
+services and 「更多服务」 (every service, by touch, in kiosk menus); what is on
+screen is kept (kiosk/screen.py) and drawn again after a switch of script or
+language.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from typing import Any, Callable, Coroutine, Mapping, Optional, Sequence
 
 from bot.catalog import Service
 from bot.language import to_simplified
+from bot.privacy import mask
 from bot.settings import Settings
 from channels.gateway.contract import Outgoing
 from channels.gateway.listening import HOLD, TAP, Heard, Listener
@@ -25,6 +31,7 @@ from channels.gateway.speaking import SCREEN, Speaker, spoken
 from channels.kiosk import ui
 from channels.kiosk.connection import KioskSocket
 from channels.kiosk.idle import ASK, RESET, IdleWatch
+from channels.kiosk.screen import Screen
 from voice.asr import AsrEngine
 from voice.tts import TtsEngine
 
@@ -37,7 +44,8 @@ LIVE = ("waiting", "with_staff")
 MIC_RATES = range(8000, 96001)
 SPEECH_RATE = 16000          # what the page plays; it resamples to its own output itself
 WATCH_EVERY = 0.5            # seconds between looks at the idle clock
-CANCEL_PAYLOADS = ("取消",)  # the queue banner's 「取消等待」 button
+CANCEL_PAYLOADS = ("取消",)  # what a person types to leave the queue (the banner has a button)
+REPEAT = "/repeat"           # the question on screen again, in the conversation's language now
 
 
 def new_sender() -> str:
@@ -47,9 +55,13 @@ def new_sender() -> str:
 class KioskVisit:
     def __init__(self, socket: KioskSocket, settings: Settings, pipeline: Pipeline,
                  tts: TtsEngine, asr: AsrEngine, services: Mapping[str, Service],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 staff_online: Callable[[], bool] = lambda: True) -> None:
         self.socket, self.settings, self.pipeline = socket, settings, pipeline
         self.asr, self.services, self.clock = asr, services, clock
+        self.staff_online = staff_online
+        self.screen = Screen()                   # what the page shows, to draw it again
+        self.shown_up_to = 0                     # the last staff message shown (outbox id)
         self.speaker = Speaker(tts, SPEECH_RATE, socket, clock)
         self.idle = self._new_idle()
         self.language = settings.kiosk_default_language
@@ -92,10 +104,16 @@ class KioskVisit:
             return
         self._begin(language, script)
         await self.send_ui("ui")
-        messages = ui.welcome(self.services, language, script, self.settings,
-                              self.asr.available(language))
-        await self._show("reply", messages)
-        self.speaker.say(spoken(messages, language, SCREEN), language, slow=False)
+        text, title = message.get("text"), message.get("title")
+        if isinstance(text, str) and text.strip():   # a service tapped on the start screen
+            await self._on_say({"text": text, "title": title})
+        elif message.get("menu") == ui.MORE:
+            await self._on_menu({"name": ui.MORE, "title": title})
+        else:
+            messages = ui.welcome(self.services, language, script, self.settings,
+                                  self._voice())
+            await self._show("reply", messages, menu="services")
+            self.speaker.say(spoken(messages, language, SCREEN), language, slow=False)
 
     async def _on_language(self, message: dict[str, Any]) -> None:
         if message.get("language") in LANGUAGES:
@@ -114,10 +132,24 @@ class KioskVisit:
         if self.handoff and self.handoff.get("state") == "waiting" and text in CANCEL_PAYLOADS:
             self._spawn(self._leave_queue((shown or text)[:200]))
             return
-        self._spawn(self._turn(text, (shown or text)[:200]))
+        self._spawn(self._turn(text, mask(shown or text)[:200]))
 
     async def _on_human(self, message: dict[str, Any]) -> None:
         self._spawn(self._turn(HUMAN, self._text("option_human")))
+
+    async def _on_cancel(self, message: dict[str, Any]) -> None:
+        """The banner's 「取消等待」 button."""
+        if self.handoff and self.handoff.get("state") == "waiting":
+            self._spawn(self._leave_queue(self._text("handoff_button_cancel")))
+
+    async def _on_menu(self, message: dict[str, Any]) -> None:
+        """A kiosk menu: the common services, 「更多服务」 or one group of them."""
+        name = message.get("name")
+        title = message.get("title")
+        if not isinstance(name, str) or ui.menu(name, self.services, self.language, self.script,
+                                                 self.settings) is None:
+            return
+        self._spawn(self._menu(name, title[:200] if isinstance(title, str) else None))
 
     async def _on_activity(self, message: dict[str, Any]) -> None:
         pass   # counted in on_message
@@ -146,7 +178,8 @@ class KioskVisit:
             self.listener.mode = message["mode"]
 
     _HANDLERS = {"start": _on_start, "language": _on_language, "script": _on_script,
-                 "text": _on_say, "human": _on_human, "activity": _on_activity,
+                 "text": _on_say, "human": _on_human, "cancel": _on_cancel, "menu": _on_menu,
+                 "activity": _on_activity,
                  "mic_start": _on_mic_start, "mic_mode": _on_mic_mode,
                  "mic_stop": _on_mic_stop}
 
@@ -161,16 +194,29 @@ class KioskVisit:
         log.info("kiosk: a new person (%s)", language)
 
     async def _switch(self, language: Optional[str] = None, script: Optional[str] = None) -> None:
-        """The page's 普通话/廣東話 or 简/繁 buttons."""
+        """The page's 普通话/廣東話 or 简/繁 buttons: everything on screen is drawn again
+        in the new script; after a new language the choices on screen are asked for
+        again in it (the bubbles already said stay in the language they were said in)."""
+        new_language = language is not None and language != self.language
         self.language = language or self.language
         self.script = script or self.script
         await self.send_ui("ui")
         if self.sender is None:
             return
-        result = self.pipeline.switch(self.sender, language, script)
-        await self._show("reply", result.messages, keep_buttons=True)
-        self.speaker.say(spoken(result.messages, self.language, SCREEN), self.language,
-                         result.slow)
+        result = self.pipeline.switch(self.sender, language, script)   # the choice sticks
+        key = "kiosk_switched_" + self.language if new_language else "kiosk_switched_script"
+        told = [{"text": self._text(key)}]
+        choices = self.screen.choices
+        if new_language:
+            self.screen.drop_choices()
+        await self.socket.send({"type": "log", "lang": self._lang(),
+                                "items": self.screen.redrawn(self.script, self.settings)})
+        if not new_language:
+            self.speaker.say(told[0]["text"], self.language, result.slow)
+        elif choices == "bot" and self.handoff is None:
+            self._spawn(self._turn(REPEAT, None, lead=told))
+        else:
+            await self._show_menu(choices or "services", lead=told)
 
     async def end_person(self) -> None:
         """Clear everything of the person at the kiosk (idle reset, page closed): a place
@@ -182,6 +228,8 @@ class KioskVisit:
         self.speaker.stop()
         self.handoff = None
         self.noted = False
+        self.screen.clear()
+        self.shown_up_to = 0
         self.language = self.settings.kiosk_default_language
         self.script = self.settings.kiosk_default_script
         if sender is not None:
@@ -213,7 +261,10 @@ class KioskVisit:
             log.exception("kiosk task failed")
             await self._say_only("unavailable", hotline=self.settings.hotline)
 
-    async def _turn(self, text: str, shown: str, lead: Sequence[Mapping[str, Any]] = ()) -> None:
+    async def _turn(self, text: str, shown: Optional[str],
+                    lead: Sequence[Mapping[str, Any]] = ()) -> None:
+        """One turn; `shown` is the person's bubble (None: a turn the kiosk asks for
+        itself, such as the question on screen again after a switch of language)."""
         if self.sender is None:
             self._begin(self.language, self.script)
         sender = self.sender
@@ -222,7 +273,8 @@ class KioskVisit:
             async with self._turns:
                 if sender != self.sender:
                     return   # the kiosk was cleared meanwhile
-                await self.socket.send({"type": "user", "text": shown, "lang": self._lang()})
+                if shown is not None:
+                    await self._user(shown)
                 result = await self.pipeline.chat(sender, text, channel="kiosk")
                 if sender == self.sender:
                     result.messages[:0] = lead
@@ -231,12 +283,32 @@ class KioskVisit:
             self.busy -= 1
             self.idle.activity(self.clock())
 
+    async def _menu(self, name: str, shown: Optional[str]) -> None:
+        if self.sender is None:
+            self._begin(self.language, self.script)
+        async with self._turns:
+            if shown:
+                await self._user(shown)
+            await self._show_menu(name)
+        self.idle.activity(self.clock())
+
+    async def _show_menu(self, name: str, lead: Sequence[Mapping[str, Any]] = ()) -> None:
+        messages = list(lead) + (ui.menu(name, self.services, self.language, self.script,
+                                         self.settings) or [])
+        await self._show("reply", messages, menu=name)
+        self.speaker.say(spoken(messages, self.language, SCREEN), self.language, self._slow())
+
+    async def _user(self, shown: str) -> None:
+        """The person's own bubble: what they typed, said or tapped."""
+        self.screen.add("user", self.language, [{"text": shown}])
+        await self.socket.send({"type": "user", "text": shown, "lang": self._lang()})
+
     async def _leave_queue(self, shown: str) -> None:
         sender = self.sender
         if sender is None:
             return
         async with self._turns:
-            await self.socket.send({"type": "user", "text": shown, "lang": self._lang()})
+            await self._user(shown)
             result = await self.pipeline.leave_queue(sender)
             if result is None:   # no longer waiting: treat the words as a turn
                 result = await self.pipeline.chat(sender, CANCEL_PAYLOADS[0], channel="kiosk")
@@ -247,23 +319,37 @@ class KioskVisit:
         if (result.language, result.script) != (self.language, self.script):
             self.language, self.script = result.language, result.script
             await self.send_ui("ui")   # 「講廣東話」 said aloud
-        await self._show("reply", result.messages)
-        self.speaker.say(spoken(result.messages, result.language, SCREEN), result.language,
+        live = bool(result.handoff and result.handoff.get("state") in LIVE)
+        messages = await self._show("reply", result.messages, way_forward=not live)
+        self.speaker.say(spoken(messages, result.language, SCREEN), result.language,
                          result.slow)
         await self.set_handoff(result.handoff)
 
     async def _say_only(self, key: str, **fields: Any) -> None:
         """A kiosk sentence of its own (not a turn of the conversation)."""
-        messages = [{"text": self._text(key, **fields)}]
-        await self._show("reply", messages, keep_buttons=True)
+        messages = await self._show("reply", [{"text": self._text(key, **fields)}],
+                                    keep_buttons=True, way_forward=self.screen.choices is None)
         self.speaker.say(spoken(messages, self.language, SCREEN), self.language, self._slow())
 
     async def _show(self, kind: str, messages: Sequence[Mapping[str, Any]],
-                    keep_buttons: bool = False) -> None:
-        body: dict[str, Any] = {"type": kind, "messages": list(messages), "lang": self._lang()}
+                    keep_buttons: bool = False, menu: Optional[str] = None,
+                    way_forward: bool = False) -> list[dict[str, Any]]:
+        """Show messages as the page draws them (kiosk/ui.py `for_the_page`); with
+        `way_forward`, an answer that leaves nothing to tap gets the common services."""
+        shown = ui.for_the_page(messages, self.language, self.script, self.settings,
+                                self._voice(), self.services)
+        if way_forward and not any(m.get("buttons") or m.get("keypad") for m in shown):
+            menu = "services"
+            shown += ui.menu(menu, self.services, self.language, self.script,
+                             self.settings) or []
+        if not keep_buttons and any(m.get("buttons") or m.get("keypad") for m in shown):
+            self.screen.drop_choices()
+        self.screen.add("staff" if kind == "staff" else "bot", self.language, shown, menu)
+        body: dict[str, Any] = {"type": kind, "messages": shown, "lang": self._lang()}
         if keep_buttons:
             body["keep_buttons"] = True
         await self.socket.send(body)
+        return shown
 
     # --- listening -----------------------------------------------------------------------
 
@@ -302,14 +388,25 @@ class KioskVisit:
         live = dict(handoff) if handoff and handoff.get("state") in LIVE else None
         if live != self.handoff:
             self.handoff = live
-            await self.socket.send({"type": "handoff", "handoff": live, "lang": self._lang(),
-                                    "text": ui.handoff_line(live, self.language, self.script,
-                                                            self.settings)})
+            waiting = bool(live and live.get("state") == "waiting")
+            await self.socket.send({
+                "type": "handoff", "handoff": live, "lang": self._lang(),
+                "text": ui.handoff_line(live, self.language, self.script, self.settings,
+                                        self.staff_online()),
+                "cancel": self._text("handoff_button_cancel") if waiting else None})
 
-    async def staff_said(self, messages: Sequence[Outgoing]) -> None:
-        """Staff replies and notices, shown and read aloud as they come (pushed)."""
-        shown = [{"text": m.text, "from": m.author} for m in messages]
-        await self._show("staff", shown)
+    async def staff_said(self, messages: Sequence[Outgoing],
+                         handoff: Optional[Mapping[str, Any]] = None) -> None:
+        """Staff replies and notices, shown and read aloud as they come (pushed). A
+        message is shown once, whatever is delivered again; after staff hand the person
+        back (no live case), the common services are offered to tap."""
+        fresh = [m for m in messages if m.id > self.shown_up_to]
+        if not fresh:
+            return
+        self.shown_up_to = fresh[-1].id
+        live = bool(handoff and handoff.get("state") in LIVE)
+        shown = await self._show("staff", [{"text": m.text, "from": m.author} for m in fresh],
+                                 way_forward=not live)
         self.idle.activity(self.clock())   # someone is talking to the person
         self.speaker.say(spoken(shown, self.language, SCREEN), self.language, self._slow())
 
@@ -364,9 +461,14 @@ class KioskVisit:
     def _lang(self) -> str:
         return ui.lang_tag(self.language, self.script)
 
+    def _voice(self) -> bool:
+        return self.asr.available(self.language)
+
     async def send_ui(self, kind: str) -> None:
         await self.socket.send({"type": kind, "language": self.language, "script": self.script,
                                 "lang": self._lang(), "started": self.sender is not None,
-                                "voice": self.asr.available(self.language),
-                                "labels": ui.labels(self.language, self.script, self.settings)})
+                                "voice": self._voice(),
+                                "labels": ui.labels(self.language, self.script, self.settings),
+                                "services": ui.service_buttons(self.services, self.language,
+                                                               self.script, self.settings)})
 

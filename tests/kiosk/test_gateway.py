@@ -143,7 +143,7 @@ async def test_choosing_cantonese_in_traditional_greets_and_reads_aloud(client):
     welcome = await kiosk.next("reply")
     assert welcome["lang"] == "yue-Hant" and "街坊助手" in texts(welcome)
     assert [b["title"] for b in welcome["messages"][-1]["buttons"]] == [
-        "養老金資格認證", "長者卡", "社保卡", "醫保報銷"]
+        "養老金資格認證", "長者卡", "社保卡", "醫保報銷", "更多服務"]
     assert detect_script(texts(welcome)) == "hant"
     assert await kiosk.speech() > 16000 * 2   # more than a second of speech
 
@@ -152,11 +152,12 @@ async def test_a_tap_is_the_user_s_turn_and_the_answer_is_spoken(client, fake_ra
     kiosk = await connect(client)
     await kiosk.send(type="start", language="cmn")
     await kiosk.next("reply")
+    await kiosk.speech()   # the welcome, read to its end (a busy machine reads slowly)
     await kiosk.send(type="text", text="長者卡", title="長者卡")
     user = await kiosk.next("user")
     assert user["text"] == "長者卡"
     reply = await kiosk.next("reply")
-    assert texts(reply) == "机器人回答：长者卡"   # the chosen script (Simplified) wins
+    assert reply["messages"][0]["text"] == "机器人回答：长者卡"   # the chosen script wins
     assert await kiosk.speech() > 0
     sent = fake_rasa.received[-1]
     assert sent["metadata"]["channel"] == "kiosk" and sent["sender"].startswith("kiosk-")
@@ -183,10 +184,14 @@ async def test_asking_for_a_person_queues_a_kiosk_case_with_the_location(client)
     await kiosk.next("reply")
     await kiosk.send(type="human")
     user = await kiosk.next("user")
-    assert user["text"] == "揾工作人員"
+    assert user["text"] == "搵工作人員"   # one form of 搵 on the whole page
     handoff = await kiosk.next("handoff")
     assert handoff["handoff"] == {"state": "waiting", "position": 1}
-    assert handoff["text"] == "你排第1位，工作人員好快嚟。"
+    # nobody at the console: the banner does not promise someone is coming, and its
+    # button says what the words say
+    assert handoff["text"] == "你排第1位，請等一等。" and handoff["cancel"] == "唔等喇"
+    told = texts(await kiosk.next("reply"))
+    assert "好快嚟" not in told and "“唔等喇”" in told and "取消" not in told
     desk = client.server.app[HANDOFF]
     cases, _, _ = await desk.cases()
     (case,) = cases
@@ -205,6 +210,8 @@ async def test_asking_for_a_person_queues_a_kiosk_case_with_the_location(client)
     await desk.hand_back(case.id, "chan")
     back = await kiosk.next("staff")
     assert "街坊助手" in back["messages"][0]["text"]
+    # handed back: something to tap, never a dead end
+    assert back["messages"][-1]["buttons"][-1] == {"title": "更多服務", "menu": "more"}
     assert (await kiosk.next("handoff"))["handoff"] is None
 
 
@@ -301,7 +308,7 @@ async def test_bad_messages_are_ignored_and_the_kiosk_keeps_working(client, fake
         await kiosk.ws.send_str(raw)
     await kiosk.ws.send_bytes(b"\x01\x02\x03")   # audio while not listening
     await kiosk.send(type="text", text="社保卡")
-    assert texts(await kiosk.next("reply")) == "机器人回答：社保卡"
+    assert (await kiosk.next("reply"))["messages"][0]["text"] == "机器人回答：社保卡"
     assert [m["message"] for m in fake_rasa.received] == ["社保卡"]
 
 

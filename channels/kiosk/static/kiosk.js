@@ -7,6 +7,9 @@
 (function () {
   const HOLD_MS = 450;            // pressed longer than this: hold to talk; shorter: tap on, tap off
   const ACTIVITY_EVERY_MS = 1000;
+  const MAX_KEYPAD_DIGITS = 20;
+  const CHOICES = ".options, .rating, .keypad";
+  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   const SVG = "http://www.w3.org/2000/svg";
   const RATING = ["5", "4", "3", "2", "1"];
   // mouths from a wide open grin (5) to a deep frown (1); the words say it too
@@ -66,10 +69,16 @@
   const HANDLERS = {
     hello(m) { clearAll(); applyUi(m); showStart(); },
     ui(m) { applyUi(m); if (m.started) showTalk(); },
-    user(m) { removeThinking(); addMessage("user", labels.you, m.text, m.lang); addThinking(m.lang); },
+    user(m) {
+      removeThinking();
+      clearChoices();   // the person answered: the choices on screen are spent
+      addMessage("user", labels.you, m.text, m.lang);
+      addThinking(m.lang);
+    },
     reply(m) { showReply(m); },
     staff(m) { showStaff(m); },
     handoff(m) { showHandoff(m); },
+    log(m) { redrawLog(m); },
     partial(m) { showHeard(m.text); },
     listening(m) { if (!m.on) listeningOff(); },
     still_there(m) { showStillThere(m); },
@@ -108,10 +117,30 @@
     switcher.dataset.language = other.language;
     if (!mic.listening && !mic.starting) $("talk-label").textContent = labels.talk;
     $("talk-button").hidden = !m.voice;
+    document.body.classList.toggle("no-voice", !m.voice);
     $("replay-label").textContent = labels.replay;
     $("say-label").textContent = labels.type;
     $("send").textContent = labels.send;
     $("still-here").textContent = labels.still_here;
+    $("back").textContent = labels.back;
+    $("more").textContent = labels.more;
+    $("done").textContent = labels.done;
+    $("intro").textContent = labels.intro;
+    $("intro").lang = m.lang;
+    $("start-services-label").textContent = labels.examples;
+    $("start-services-label").lang = m.lang;
+    const services = $("start-services");
+    services.lang = m.lang;
+    services.replaceChildren(...(m.services || []).map((b) => optionButton(b, null, startWith)));
+  }
+
+  // A service (or 「更多服务」) tapped on the start screen: start in the language shown
+  function startWith(button) {
+    audio();
+    const message = {type: "start", language: view.language, title: button.title};
+    if (button.menu) message.menu = button.menu; else message.text = String(button.payload);
+    send(message);
+    showTalk();
   }
 
   function showStart() {
@@ -142,7 +171,7 @@
 
   function addThinking(lang) {
     const item = addMessage("bot thinking", labels.assistant, labels.thinking, lang);
-    item.scrollIntoView({block: "end"});
+    scrollMainTo(offsetIn(item) + item.offsetHeight - $("main").clientHeight + 24);
   }
 
   function removeThinking() {
@@ -150,41 +179,90 @@
   }
 
   function clearChoices() {
-    for (const node of $("log").querySelectorAll(".options, .rating")) node.remove();
+    for (const node of $("log").querySelectorAll(CHOICES)) node.remove();
+    for (const item of $("log").querySelectorAll(".has-choices")) item.classList.remove("has-choices");
+  }
+
+  // One message of the bot (or staff), with its choices: option buttons, the rating
+  // faces, a number pad for a phone number or an age.
+  function addBotMessage(kind, who, message, lang) {
+    const item = addMessage(kind, who, message.text, lang);
+    const buttons = message.buttons || [];
+    if (buttons.length || message.keypad) {
+      item.classList.add("has-choices");
+      if (buttons.length) item.append(choices(buttons));
+      if (message.keypad) item.append(keypadOpener(message.keypad, buttons.length === 0));
+    }
+    return item;
   }
 
   function showReply(m) {
     showTalk();
     removeThinking();
-    if (!m.keep_buttons && m.messages.some((x) => x.buttons && x.buttons.length)) clearChoices();
+    const fresh = m.messages.some((x) => (x.buttons && x.buttons.length) || x.keypad);
+    if (!m.keep_buttons && fresh) clearChoices();
     let first = null;
     for (const message of m.messages) {
-      const item = addMessage("bot", labels.assistant, message.text, m.lang);
-      if (message.buttons && message.buttons.length) item.append(choices(message.buttons));
+      const item = addBotMessage("bot", labels.assistant, message, m.lang);
       first = first || item;
     }
     if (first) reveal(first);
-  }
-
-  // Bring a new answer into view: with the person's own words above it when both fit.
-  function reveal(first) {
-    const before = first.previousElementSibling;
-    const top = before && before.classList.contains("user") ? before : first;
-    const last = $("log").lastElementChild;
-    const height = last.getBoundingClientRect().bottom - top.getBoundingClientRect().top;
-    (height <= $("main").clientHeight - 40 ? top : first).scrollIntoView({block: "start"});
   }
 
   function showStaff(m) {
     removeThinking();
+    if (m.messages.some((x) => (x.buttons && x.buttons.length) || x.keypad)) clearChoices();
     let first = null;
     for (const message of m.messages) {
-      const kind = message.from === "staff" ? "staff" : "bot";
-      const who = message.from === "staff" ? labels.staff : labels.assistant;
-      const item = addMessage(kind, who, message.text, m.lang);
+      const staff = message.from === "staff";
+      const item = addBotMessage(staff ? "staff" : "bot", staff ? labels.staff : labels.assistant,
+                                 message, m.lang);
       first = first || item;
     }
     if (first) reveal(first);
+  }
+
+  // After a switch of script: every bubble again, as the gateway now writes it.
+  function redrawLog(m) {
+    removeThinking();
+    $("log").replaceChildren();
+    for (const item of m.items) {
+      if (item.kind === "user") addMessage("user", labels.you, item.text, item.lang);
+      else if (item.kind === "staff" && item.from === "staff") addBotMessage("staff", labels.staff, item, item.lang);
+      else addBotMessage("bot", labels.assistant, item, item.lang);
+    }
+    const last = $("log").lastElementChild;
+    if (last) reveal(last);
+  }
+
+  // --- scrolling: the newest question and its choices in view ---------------------------
+
+  function offsetIn(node) {
+    const main = $("main");
+    return node.getBoundingClientRect().top - main.getBoundingClientRect().top + main.scrollTop;
+  }
+
+  function scrollMainTo(top) {
+    const main = $("main");
+    const max = main.scrollHeight - main.clientHeight;
+    main.scrollTo({top: Math.max(0, Math.min(top, max)),
+                   behavior: reducedMotion.matches ? "auto" : "smooth"});
+  }
+
+  // Bring a new answer into view: its choices always whole, and from the person's own
+  // words above it when everything fits.
+  function reveal(first) {
+    const margin = 16;
+    const room = $("main").clientHeight - 2 * margin;
+    const before = first.previousElementSibling;
+    const top = before && before.classList.contains("user") ? before : first;
+    const last = $("log").lastElementChild;
+    const target = last.querySelector(CHOICES) || last;
+    const end = offsetIn(target) + target.offsetHeight;
+    let y = offsetIn(top) - margin;
+    if (end - y > room + margin) y = Math.max(offsetIn(first) - margin, end - room - margin);
+    if (end - y > room + margin) y = end - room - margin;   // the choices, whole, come first
+    scrollMainTo(y);
   }
 
   function showHandoff(m) {
@@ -192,10 +270,9 @@
     document.body.classList.toggle("in-queue", Boolean(m.handoff));
     $("queue").lang = m.lang;
     $("queue-text").textContent = m.text || "";
-    if (m.handoff && m.handoff.state === "with_staff") {
-      removeThinking();
-      clearChoices();   // 「取消等待」 no longer means anything: a person has it
-    }
+    $("queue-cancel").hidden = !m.cancel;
+    $("queue-cancel").textContent = m.cancel || "";
+    if (m.handoff && m.handoff.state === "with_staff") removeThinking();
   }
 
   function isRating(buttons) {
@@ -206,20 +283,33 @@
     return isRating(buttons) ? ratingFaces(buttons) : options(buttons);
   }
 
+  // A group of choices is spent by its first tap: a second tap (the answer is on its
+  // way) does nothing.
+  function spend(box, button) {
+    if (box.dataset.spent) return false;
+    box.dataset.spent = "yes";
+    button.setAttribute("aria-pressed", "true");
+    return true;
+  }
+
+  function optionButton(b, box, action) {
+    const button = el("button", "option");
+    button.type = "button";
+    const numbered = /^(\d{1,2})\s+(.+)$/.exec(b.title);
+    if (numbered) {
+      button.append(el("span", "number", numbered[1]), el("span", "label", numbered[2]));
+    } else {
+      button.append(el("span", "label", b.title));
+    }
+    button.addEventListener("click", () => {
+      if (!box || spend(box, button)) action(b);
+    });
+    return button;
+  }
+
   function options(buttons) {
     const box = el("div", "options");
-    for (const b of buttons) {
-      const button = el("button", "option");
-      button.type = "button";
-      const numbered = /^(\d{1,2})\s+(.+)$/.exec(b.title);
-      if (numbered) {
-        button.append(el("span", "number", numbered[1]), el("span", "label", numbered[2]));
-      } else {
-        button.append(el("span", "label", b.title));
-      }
-      button.addEventListener("click", () => choose(b));
-      box.append(button);
-    }
+    for (const b of buttons) box.append(optionButton(b, box, choose));
     return box;
   }
 
@@ -229,10 +319,63 @@
       const button = el("button", "face");
       button.type = "button";
       button.append(face(String(b.payload)), el("span", "label", b.title));
-      button.addEventListener("click", () => choose(b));
+      button.addEventListener("click", () => { if (spend(box, button)) choose(b); });
       box.append(button);
     }
     return box;
+  }
+
+  // --- the number pad: a phone number or an age, by touch --------------------------------
+
+  function keypadOpener(kind, open) {
+    const box = el("div", "keypad");
+    if (open) {
+      box.append(keypad(kind));
+      return box;
+    }
+    const button = el("button", "option keypad-open");
+    button.type = "button";
+    button.append(el("span", "label", kind === "age" ? labels.keypad_age_open : labels.keypad_phone_open));
+    button.addEventListener("click", () => {
+      box.replaceChildren(keypad(kind));
+      const end = offsetIn(box) + box.offsetHeight;
+      scrollMainTo(end - $("main").clientHeight + 16);
+      box.querySelector(".key").focus({preventScroll: true});
+    });
+    box.append(button);
+    return box;
+  }
+
+  function keypad(kind) {
+    const pad = el("div", "pad");
+    pad.setAttribute("role", "group");
+    const name = kind === "age" ? labels.keypad_age : labels.keypad_phone;
+    pad.setAttribute("aria-label", name);
+    const shown = el("output", "pad-shown");
+    shown.setAttribute("aria-live", "polite");
+    shown.setAttribute("aria-label", name);
+    const digits = [];
+    const draw = () => { shown.textContent = digits.join("") || "\u00a0"; };
+    const key = (label, className, action) => {
+      const button = el("button", "key " + className, label);
+      button.type = "button";
+      button.addEventListener("click", action);
+      return button;
+    };
+    const keys = el("div", "keys");
+    for (const d of ["1", "2", "3", "4", "5", "6", "7", "8", "9"]) {
+      keys.append(key(d, "digit", () => { if (digits.length < MAX_KEYPAD_DIGITS) digits.push(d); draw(); }));
+    }
+    keys.append(key(labels.keypad_delete, "delete", () => { digits.pop(); draw(); }),
+                key("0", "digit", () => { if (digits.length < MAX_KEYPAD_DIGITS) digits.push("0"); draw(); }),
+                key(labels.keypad_ok, "ok", () => {
+                  if (!digits.length || pad.dataset.spent) return;
+                  pad.dataset.spent = "yes";
+                  send({type: "text", text: digits.join("")});
+                }));
+    draw();
+    pad.append(shown, keys);
+    return pad;
   }
 
   function face(level) {
@@ -256,6 +399,10 @@
   }
 
   function choose(button) {
+    if (button.menu) {   // a kiosk menu (「更多服务」 and its groups): drawn, not said
+      send({type: "menu", name: button.menu, title: button.title});
+      return;
+    }
     // the payload is what a person would say ("1"); the title is what they see
     send({type: "text", text: String(button.payload), title: button.title});
   }
@@ -279,7 +426,7 @@
     $("still-text").textContent = m.text;
     $("still-here").textContent = m.button;
     $("still").hidden = false;
-    $("still").scrollIntoView({block: "end"});
+    scrollMainTo($("main").scrollHeight);
   }
 
   function activity() {
@@ -409,7 +556,7 @@
     } catch (err) {
       mic.starting = false;
       listeningOff();
-      addMessage("bot", labels.assistant, labels.mic_blocked, view.lang).scrollIntoView({block: "end"});
+      reveal(addMessage("bot", labels.assistant, labels.mic_blocked, view.lang));
       return;
     }
     mic.starting = false;
@@ -489,6 +636,7 @@
     $("say").value = "";
     $("queue").hidden = true;
     $("queue-text").textContent = "";
+    $("queue-cancel").hidden = true;
     document.body.classList.remove("in-queue");
     $("still").hidden = true;
     $("still-text").textContent = "";
@@ -519,6 +667,10 @@
       send({type: "language", language: event.currentTarget.dataset.language});
     });
     $("human").addEventListener("click", () => { audio(); send({type: "human"}); showTalk(); });
+    $("queue-cancel").addEventListener("click", () => send({type: "cancel"}));
+    $("back").addEventListener("click", () => send({type: "text", text: labels.back, title: labels.back}));
+    $("done").addEventListener("click", () => send({type: "text", text: labels.done_words, title: labels.done}));
+    $("more").addEventListener("click", () => send({type: "menu", name: "more", title: labels.more}));
     $("replay").addEventListener("click", replay);
     $("still-here").addEventListener("click", activity);
     $("send").addEventListener("click", sendTyped);
