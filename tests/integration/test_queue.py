@@ -177,14 +177,14 @@ def test_outside_staff_hours_a_callback_is_taken_instead(stack, tmp_path):
     try:
         staff = Console(closed.url, STAFF)
         chat = person(closed)
-        chat.say("长者卡点样办")
-        body = chat.say("找工作人员")
+        chat.say("長者卡點樣辦")
+        body = chat.say("我想搵個真人同我講")
         assert body["handoff"] == {"state": "off_hours", "position": None}
-        assert "放咗工" in chat.text and "9:00-17:00" in chat.text and "电话号码" in chat.text
+        assert "放咗工" in chat.text and "9:00-17:00" in chat.text and "電話號碼" in chat.text
         assert staff.cases() == []                          # nobody waits for no one
         body = chat.say("13812345678")
         assert body["handoff"] == {"state": "callback", "position": None}
-        assert "记低咗" in chat.text and "78" in chat.text and "13812345678" not in str(body)
+        assert "記低咗" in chat.text and "78" in chat.text and "13812345678" not in str(body)
         body = chat.say("社保卡丢了怎么办")                   # the bot answers again
         assert body["handoff"] is None
         assert body["messages"][0]["text"] == CATALOG["social_security_card"].text("summary", "cmn")
