@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 # The model is keyed by a hash of everything training reads: retrain only when it changes.
-TRAIN_INPUTS = config.yml requirements-rasa.txt $(shell find bot/domain nlu_data bot/jieba -type f -name '*.yml' -o -type f -name '*.txt' | LC_ALL=C sort)
+TRAIN_INPUTS = config.yml requirements-rasa.txt bot/intent_classifier.py $(shell find bot/domain nlu_data bot/jieba -type f -name '*.yml' -o -type f -name '*.txt' | LC_ALL=C sort)
 MODEL_HASH   = $(shell cat $(TRAIN_INPUTS) | sha256sum | cut -c1-16)
 MODEL        = .build/models/kaifong-$(MODEL_HASH).tar.gz
 # espeak-ng: speech output; chromium + CJK fonts: the page tests; ffmpeg + libopencore-amrnb0:

@@ -60,14 +60,15 @@ async def predict(model: Path, test: list[tuple[str, str]]) -> list[tuple[str, s
     return pairs
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    config = Path((argv or sys.argv[1:] or [str(ROOT / "config.yml")])[0])
     out = ROOT / ".build" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     train, test = split(load_examples())
     write_nlu(train, out / "train.yml")
     start = time.monotonic()
     subprocess.run([sys.executable, "-m", "rasa", "train", "nlu", "--nlu", str(out / "train.yml"),
-                    "--config", str(ROOT / "config.yml"), "--out", str(out),
+                    "--config", str(config), "--out", str(out),
                     "--fixed-model-name", "holdout", "--quiet"],
                    check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.monotonic() - start

@@ -1,0 +1,156 @@
+"""Rasa's tracker store for Kaifong: SQL (SQLite by default), with turns that cost the same
+at turn 100 as at turn 1. Named in bot/endpoints.yml; loaded by Rasa (runs in .venv-rasa).
+
+Rasa replays a conversation's whole current session on every turn: it loads every event,
+rebuilds the tracker, matches rules over its history and sends all of it to the action
+server. A long visit (a phone call, a kiosk morning) paid about 0.8 ms more per earlier
+turn. Kaifong's dialogue needs none of that history — rules look at the last intent, and
+everything a follow-up needs lives in slots — so once the session grows past
+`max_events`, the store closes it the way Rasa opens a session (action_session_start,
+session_started, the slots carried over, action_listen). Rasa then loads only that
+window; the full history stays in the table (`retrieve_full_tracker`).
+
+SQLite writes through a write-ahead log with synchronous=NORMAL (every committed turn
+survives a crash of Rasa; only a power cut can lose the last moments) and keeps a few
+connections open: Rasa commits every turn, and the default journal's fsyncs were half of
+a turn's time. A subclass is Rasa's public way to tune its store (it was a patch of Rasa's
+module-level engine arguments before).
+"""
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+import json
+import sqlite3
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
+from sqlalchemy import event
+from sqlalchemy.pool import QueuePool
+
+# Slots Rasa keeps for itself: never carried into the new window.
+_RASA_SLOTS = {"session_started_metadata", "requested_slot"}
+
+
+class KaifongTrackerStore(SQLTrackerStore):
+    def __init__(self, domain: Any = None, max_events: int = 60, cached_conversations: int = 0,
+                 **kwargs: Any) -> None:
+        super().__init__(domain=domain, **kwargs)
+        self.max_events = int(max_events)
+        # The current window of recent conversations, as stored: a load then needs no query.
+        # Only for one Rasa process per database (another writer would not be seen).
+        self._cache: "OrderedDict[str, list[dict[str, Any]]]" = OrderedDict()
+        self._cache_size = int(cached_conversations)
+        if self.engine.dialect.name == "sqlite" and ":memory:" not in str(self.engine.url):
+            self._use_wal(str(self.engine.url))
+
+    def _use_wal(self, url: str) -> None:
+        self.engine.dispose()
+        # SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool), and closing
+        # the last WAL connection checkpoints the log: keep a few open (one thread uses them).
+        self.engine = sa.create_engine(url, poolclass=QueuePool, pool_size=2, max_overflow=4,
+                                       connect_args={"check_same_thread": False})
+        event.listen(self.engine, "connect", _wal_pragmas)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    async def _retrieve(self, sender_id: str,
+                        fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """Rasa's query, with events rebuilt through a table of event types made once
+        (Rasa walks every subclass of Event for each event it reads: most of a load)."""
+        cached = None if fetch_events_from_all_sessions else self._cache.get(sender_id)
+        if cached is not None:
+            self._cache.move_to_end(sender_id)
+            stored = list(cached)
+        else:
+            with self.session_scope() as session:
+                rows = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+                stored = [json.loads(row.data) for row in rows.all()]
+            if not fetch_events_from_all_sessions and stored:
+                self._remember(sender_id, stored)
+        events = [ev for ev in map(_event, stored) if ev is not None]
+        if not self.domain or not events:
+            return None
+        tracker = DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+        if not fetch_events_from_all_sessions:
+            tracker.kaifong_stored = len(events)   # type: ignore[attr-defined]
+        return tracker
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Any:
+        """The events not stored yet: the tracker we loaded knows how many were (Rasa
+        counts them again with a query on every save)."""
+        stored = getattr(tracker, "kaifong_stored", None)
+        if stored is None or stored > len(tracker.events):
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            new = list(self._additional_events(session, tracker))
+        self._append(tracker.sender_id, new)
+        if len(tracker.events) > self.max_events:
+            self._append(tracker.sender_id, new_window(tracker), window=True)
+        tracker.kaifong_stored = len(tracker.events)   # type: ignore[attr-defined]
+
+    def _append(self, sender_id: str, events: list[Event], window: bool = False) -> None:
+        """Rasa's rows, one commit; the cache follows what was written."""
+        written = []
+        with self.session_scope() as session:
+            for ev in events:
+                data = ev.as_dict()
+                intent = (data.get("parse_data") or {}).get("intent", {}).get("name")
+                session.add(self.SQLEvent(sender_id=sender_id, type_name=ev.type_name,
+                                          timestamp=data.get("timestamp"), intent_name=intent,
+                                          action_name=data.get("name"), data=json.dumps(data)))
+                written.append(data)
+            session.commit()
+        if window:
+            # What a load returns from now on: from session_started (the action that
+            # opened the window is, as in Rasa's own sessions, before it)
+            self._remember(sender_id, written[1:])
+        elif sender_id in self._cache:
+            self._cache[sender_id].extend(written)
+
+    def _remember(self, sender_id: str, stored: list[dict[str, Any]]) -> None:
+        if self._cache_size <= 0:
+            return
+        self._cache[sender_id] = list(stored)
+        self._cache.move_to_end(sender_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+
+_EVENT_TYPES: dict[str, type[Event]] = {}
+
+
+def _event(data: dict[str, Any]) -> Optional[Event]:
+    if not _EVENT_TYPES:
+        _EVENT_TYPES.update({cls.type_name: cls for cls in all_subclasses(Event)})
+    cls = _EVENT_TYPES.get(data.get("event", ""))
+    return cls._from_parameters(data) if cls else Event.from_parameters(data)
+
+
+def new_window(tracker: DialogueStateTracker) -> list[Event]:
+    """The events that open a new session with the conversation's slots, as Rasa's
+    action_session_start writes them (events are created in order: their timestamps are
+    what Rasa sorts the session by)."""
+    events: list[Event] = [ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted()]
+    for name, slot in tracker.slots.items():
+        if name in _RASA_SLOTS or slot.value == slot.initial_value:
+            continue
+        events.append(SlotSet(name, slot.value))
+    events.append(ActionExecuted(ACTION_LISTEN_NAME))
+    return events
+
+
+def _wal_pragmas(dbapi_connection: Any, connection_record: Optional[Any]) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
