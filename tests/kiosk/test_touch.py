@@ -107,7 +107,10 @@ def test_cantonese_by_touch_through_a_service_to_a_person(kiosk, kiosk_gateway, 
         staff.click("#login-button")
         staff.wait_for_url(kiosk_gateway.url + "/console")
         cases = staff.request.get(kiosk_gateway.url + "/console/api/cases").json()["cases"]
-        case = next(c for c in cases if c["channel"] == "kiosk" and c["state"] == "waiting")
+        # this page's case: the newest (a page closed by an earlier test may still be
+        # leaving the queue, whatever order the tests run in)
+        case = max((c for c in cases if c["channel"] == "kiosk" and c["state"] == "waiting"),
+                   key=lambda c: c["id"])
         item = staff.locator(f'li.case[data-id="{case["id"]}"]')
         expect(item).to_contain_text("粤语·繁体")
         item.click()
