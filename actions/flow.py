@@ -268,6 +268,10 @@ def answer_on_screen(turn: Turn) -> bool:
         if turn.step.startswith("rule:") and turn.service.rules[int(turn.step[5:])].min_age:
             return answer_age(turn, number)
         return False
+    if off_topic(turn):
+        # 「今日星期几」 holds 星期几, a word of the "where" option: the NLU is sure it is
+        # about something else, so the words do not pick an option.
+        return False
     key = match_option(turn.said, options)
     if key is not None:
         handle_key(turn, key)
@@ -277,6 +281,14 @@ def answer_on_screen(turn: Turn) -> bool:
         if age is not None and turn.service.rules[int(turn.step[5:])].min_age:
             return answer_age(turn, age)
     return False
+
+
+# How sure the NLU must be that words are off-topic before option words stop counting.
+OFF_TOPIC_SURE = 0.95
+
+
+def off_topic(turn: Turn) -> bool:
+    return turn.intent == "out_of_scope" and turn.confidence >= OFF_TOPIC_SURE
 
 
 def answer_age(turn: Turn, age: int) -> bool:
