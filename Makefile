@@ -21,7 +21,7 @@ MODEL        = .build/models/kaifong-$(MODEL_HASH).tar.gz
 SYS_PACKAGES := espeak-ng libespeak-ng1 chromium fonts-noto-cjk ffmpeg libopencore-amrnb0 \
                 baresip-core sip-tester
 
-.PHONY: help setup sysdeps run test chat bench train validate model staff-add wechat-menu clean
+.PHONY: help setup sysdeps run test chat call bench train validate model staff-add wechat-menu clean
 
 help: ## Show this list
 	@echo "Kaifong (街坊): offline Mandarin/Cantonese public-service assistant"
@@ -91,6 +91,9 @@ run: setup train ## Start Rasa, the action server and the gateway; Ctrl-C stops 
 
 chat: setup train ## Talk to Kaifong in the terminal
 	@$(PY) -m channels.tools.chat --model $(MODEL)
+
+call: $(VENV)/.installed ## Ring the hotline of a running 'make run' with baresip and your microphone
+	@$(PY) -m channels.phone.softphone
 
 test: setup train ## Run every test (set-up included)
 	$(MAKE) --no-print-directory validate

@@ -8,6 +8,7 @@ three; if one dies, the others are stopped and the reason is printed.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import signal
@@ -162,12 +163,28 @@ class Stack:
             self.stop_process(name)
 
 
+def phone_line(gateway_url: str) -> str:
+    """Where the hotline answers, or why it does not (from the gateway's /healthz)."""
+    try:
+        with urllib.request.urlopen(f"{gateway_url}/healthz", timeout=5) as resp:
+            phone = json.load(resp).get("components", {}).get("phone")
+    except (urllib.error.URLError, OSError, ValueError):
+        return "Phone: unknown (/healthz did not answer)"
+    if phone is None:
+        return "Phone: off (set phone_enabled to answer calls)"
+    if not phone.get("ok"):
+        return f"Phone: OFF - {phone.get('error')}"
+    return f"Phone: {phone['sip']} ({'+'.join(phone['transports'])})   call it: make call"
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, type=Path)
     parser.add_argument("--port", type=int, default=int(os.environ.get("KAIFONG_PORT", 8080)))
     args = parser.parse_args(argv)
-    stack = Stack(StackConfig(model=args.model, port=args.port))
+    # make run answers the hotline too (on phone_sip_listen, 127.0.0.1:5060 by default)
+    phone = {"KAIFONG_PHONE_ENABLED": os.environ.get("KAIFONG_PHONE_ENABLED", "true")}
+    stack = Stack(StackConfig(model=args.model, port=args.port, extra_env=phone))
     def on_signal(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
@@ -179,6 +196,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         stack.start()
         print(f"\nKaifong is ready: {stack.gateway_url}/", flush=True)
         print(f"  API: POST {stack.gateway_url}/api/chat   health: {stack.gateway_url}/healthz")
+        print(f"  {phone_line(stack.gateway_url)}")
         print(f"  Logs: {stack.config.run_dir}/*.log     Press Ctrl-C to stop.\n", flush=True)
         while True:
             stack.check_alive()

@@ -105,3 +105,30 @@ def pcm_chunks(samples: np.ndarray, size: int = 777):
             await asyncio.sleep(0)
 
     return chunks()
+
+
+# ---- the hotline in a real gateway (stage 2) ----------------------------------
+
+@pytest.fixture
+async def make_hotline(stack, tmp_path, aiohttp_client):
+    """A gateway app (`create_app`) with the phone on a free port, talking to the real
+    stack's Rasa and action server (tests/conftest.py), the Korean test model listening."""
+    from .hotline import HotlineUnderTest, hotline_settings
+
+    async def make(**overrides: object) -> HotlineUnderTest:
+        from channels.gateway.app import create_app
+
+        settings = hotline_settings(stack, tmp_path / f"gateway-{len(made)}", **overrides)
+        client = await aiohttp_client(create_app(settings))
+        hotline = HotlineUnderTest(client, settings)
+        made.append(hotline)
+        return hotline
+
+    made: list[object] = []
+    return make
+
+
+@pytest.fixture(scope="session")
+def quiet_wav(tmp_path_factory) -> Path:
+    """A caller who says nothing (baresip hangs up when its source ends: two minutes)."""
+    return write_wav(tmp_path_factory.mktemp("quiet") / "quiet.wav", np.zeros(8000 * 120))

@@ -129,6 +129,10 @@ def pcm_to_array(frames: list[bytes]) -> np.ndarray:
 
 # ---- baresip -----------------------------------------------------------------
 
+class PortTaken(Exception):
+    """A port found free was taken by someone else before the peer bound it."""
+
+
 class Baresip:
     """One baresip user agent with its own config dir; commands and events over ctrl_tcp."""
 
@@ -185,7 +189,20 @@ snd_path {self.rec_dir}
         )
         (self.home / "contacts").write_text("")
 
-    async def start(self) -> Baresip:
+    async def start(self, attempts: int = 5) -> Baresip:
+        """Start on free ports; again on new ones when another process took them first
+        (baresip binds UDP, TCP and TLS: a port found free is not always free for all)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._start()
+            except PortTaken:
+                if attempt == attempts:
+                    raise
+                self.sip_port = free_port()
+                self.ctrl_port = free_port(socket.SOCK_STREAM)
+        raise AssertionError("unreachable")
+
+    async def _start(self) -> Baresip:
         self._write_config()
         log = open(self.log_path, "wb")
         self._process = await asyncio.create_subprocess_exec(
@@ -201,7 +218,13 @@ snd_path {self.rec_dir}
                 break
             except OSError:
                 if loop.time() > deadline or self._process.returncode is not None:
-                    raise RuntimeError(f"baresip did not start: {self.log_path.read_text(errors='replace')}")
+                    said = self.log_path.read_text(errors="replace")
+                    if "Address already in use" in said:
+                        if self._process.returncode is None:
+                            self._process.kill()
+                        await self._process.wait()
+                        raise PortTaken(said) from None
+                    raise RuntimeError(f"baresip did not start: {said}")
                 await asyncio.sleep(0.05)
         self._reader_task = asyncio.create_task(self._read(reader))
         return self
