@@ -128,14 +128,16 @@ def show_aspect(turn: Turn, service: Service, aspect: str) -> None:
         reply.say("detail_time", time=service.text("time", lang), fees=service.text("fees", lang))
 
 
-def start_service(turn: Turn, service_id: str) -> None:
-    """A (new) service: its summary, or the aspect asked about, then the next question."""
+def start_service(turn: Turn, service_id: str, named: bool = False) -> None:
+    """A (new) service: its summary, or the aspect asked about, then the next question.
+    `named`: only the service's name was said (「养老金资格认证」 asks no aspect)."""
     service = service_catalog()[service_id]
     if service_id != turn.get("service"):
         turn.set("for_whom", None)
         turn.set("history", [])
     turn.set("service", service_id)
-    aspect = detect_aspect(turn.said.normalized) if turn.intent.startswith("svc_") else None
+    aspect = detect_aspect(turn.said.normalized) \
+        if turn.intent.startswith("svc_") and not named else None
     if aspect is None:
         turn.reply.text(service.text("summary", turn.language))
         render(turn, "who")
@@ -226,7 +228,7 @@ def answered_first(turn: Turn, control: bool) -> bool:
         return False
     service_id = named_service(turn.said)
     if service_id is not None:
-        start_service(turn, service_id)
+        start_service(turn, service_id, named=True)
         return True
     if turn.step == "rating_reason" and (not turn.command or turn.intent == "choose"):
         answer_reason(turn)

@@ -33,14 +33,16 @@ class Screen:
         if any(m.get("buttons") or m.get("keypad") for m in messages):
             self.choices = menu or "bot"
         elif kind == "user":
-            self.choices = None   # the person answered: the old choices are gone
+            self.drop_choices()   # the person answered: the old choices are gone
 
     def clear(self) -> None:
         self.items.clear()
         self.choices = None
 
     def drop_choices(self) -> None:
-        """The choices on screen are answered or replaced: only their words stay."""
+        """The choices on screen are answered or replaced: only their words stay (a
+        kiosk menu goes whole: its words only led to its buttons)."""
+        self.items = [i for i in self.items if not i.message.get("menu")]
         for item in self.items:
             item.message.pop("buttons", None)
             item.message.pop("keypad", None)

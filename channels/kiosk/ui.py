@@ -52,9 +52,11 @@ TOUCH_WORDS = [("kiosk_said_number", "kiosk_tap_number"), ("kiosk_said_pick", "k
                ("kiosk_said_phone_ask", "kiosk_tap_phone_ask"),
                ("kiosk_said_again", "kiosk_tap_again"),
                ("kiosk_said_staff_joined", "kiosk_tap_staff_joined")]
-# Prompts that ask for a phone number: the kiosk adds a number pad
-PHONE_PROMPTS = ("handoff_offer_callback", "handoff_callback_ask", "handoff_phone_invalid",
-                 "kiosk_leave_phone", "kiosk_tap_phone", "kiosk_tap_phone_ask")
+# Prompts about a phone number get a number pad: behind a button when a number is
+# offered, open when one is asked for
+PHONE_OFFERS = ("handoff_offer_callback", "kiosk_leave_phone", "kiosk_tap_phone")
+PHONE_ASKS = ("handoff_callback_ask", "handoff_phone_invalid", "kiosk_tap_phone_ask",
+              "kiosk_tap_again")
 # One form of a character throughout a page (OpenCC's Hong Kong forms write 揾 for 搵)
 ONE_FORM = {"hant": {"揾": "搵"}, "hans": {"搵": "揾"}}
 
@@ -121,11 +123,11 @@ def handed_over(state: str, position: Optional[int], urgent: bool, language: str
     lead = say("handoff_urgent", language) if urgent else ""
     key = "kiosk_waiting_online" if staff_online else "kiosk_waiting_nobody"
     messages: list[dict[str, Any]] = [
-        {"text": lead + say(key, language) % {"position": position or 1}}]
+        {"text": lead + say(key, language) % {"position": position or 1}},
+        {"text": say("kiosk_cancel_hint", language)
+         % {"cancel": say("handoff_button_cancel", language)}}]
     if not staff_online:
         messages.append({"text": say("kiosk_leave_phone", language)})
-    messages.append({"text": say("kiosk_cancel_hint", language)
-                     % {"cancel": say("handoff_button_cancel", language)}})
     return messages
 
 
@@ -162,14 +164,15 @@ def service_buttons(services: Mapping[str, Service], language: str, script: str,
 
 def menu(name: str, services: Mapping[str, Service], language: str, script: str,
          settings: Settings) -> Optional[list[dict[str, Any]]]:
-    """A kiosk menu: "services" (the common ones), "more" (the groups) or "group:<id>"."""
+    """A kiosk menu: "services" (the common ones), "more" (the groups) or "group:<id>".
+    Its message is marked `menu`: once answered, the page drops it whole."""
     if name == "services":
-        return [{"text": text("kiosk_examples", language, script, settings),
+        return [{"text": text("kiosk_examples", language, script, settings), "menu": True,
                  "buttons": service_buttons(services, language, script, settings)}]
     if name == MORE:
         buttons = [{"title": text("kiosk_group_" + g, language, script, settings),
                     "menu": GROUP + g} for g in groups(services)]
-        return [{"text": text("kiosk_more_ask", language, script, settings),
+        return [{"text": text("kiosk_more_ask", language, script, settings), "menu": True,
                  "buttons": buttons}]
     ids = groups(services).get(name[len(GROUP):]) if name.startswith(GROUP) else None
     if not ids:
@@ -177,7 +180,8 @@ def menu(name: str, services: Mapping[str, Service], language: str, script: str,
     buttons = [service_button(services, s, language, script, settings) for s in ids]
     buttons.append({"title": text("kiosk_other_groups", language, script, settings),
                     "menu": MORE})
-    return [{"text": text("kiosk_group_ask", language, script, settings), "buttons": buttons}]
+    return [{"text": text("kiosk_group_ask", language, script, settings), "menu": True,
+             "buttons": buttons}]
 
 
 def welcome(services: Mapping[str, Service], language: str, script: str, settings: Settings,
@@ -197,7 +201,8 @@ def for_the_page(messages: Sequence[Mapping[str, Any]], language: str, script: s
     microphone no prompt asks to say anything (「请说数字」 becomes 「请点下面的按钮」);
     a prompt for a phone number or an age gets a number pad."""
     ages = age_questions(services, language, script, settings)
-    phones = [text(k, language, script, settings).rstrip("。") for k in PHONE_PROMPTS]
+    offers = [text(k, language, script, settings).rstrip("。") for k in PHONE_OFFERS]
+    asks = [text(k, language, script, settings).rstrip("。") for k in PHONE_ASKS]
     out = []
     for message in messages:
         shown = dict(message)
@@ -208,7 +213,9 @@ def for_the_page(messages: Sequence[Mapping[str, Any]], language: str, script: s
                                       text(tap, language, script, settings))
         shown["text"] = words
         if "keypad" not in shown:
-            if any(p in words for p in phones):
+            if any(p in words for p in asks):
+                shown["keypad"] = "phone-open"
+            elif any(p in words for p in offers):
                 shown["keypad"] = "phone"
             elif words.strip() in ages:
                 shown["keypad"] = "age"

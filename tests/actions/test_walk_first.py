@@ -77,6 +77,13 @@ def test_a_service_named_by_a_button_starts_whatever_the_nlu_thought(dispatcher)
     assert buttons(dispatcher)[0] == "1 给自己办"
 
 
+def test_a_name_alone_asks_no_aspect(dispatcher):
+    """「养老金资格认证」 names the service; its 「资格」 is not a question about who."""
+    ActionExplainService().run(dispatcher, make_tracker("养老金资格认证",
+                                                        "svc_pension_certification"), {})
+    assert texts(dispatcher)[0] == catalog()["pension_certification"].text("summary", "cmn")
+
+
 RULE = {"service": "senior_card", "step": "rule:0", "options": ["yes", "no"], "history": ["who"],
         "for_whom": "self"}
 

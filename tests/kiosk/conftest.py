@@ -44,6 +44,20 @@ def kiosk_gateway(stack, tmp_path_factory) -> Iterator[Gateway]:
 
 
 @pytest.fixture(scope="session")
+def touch_gateway(stack, tmp_path_factory) -> Iterator[Gateway]:
+    """A kiosk without a speech model (no microphone button): a person can only tap."""
+    run_dir = tmp_path_factory.mktemp("kiosk-touch")
+    gateway = Gateway(stack, run_dir, asr_model_cmn=str(run_dir / "no-speech-model"),
+                      kiosk_location=LOCATION)
+    try:
+        gateway.start()
+        gateway.add_staff("wong")
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+@pytest.fixture(scope="session")
 def idle_gateway(stack, tmp_path_factory) -> Iterator[Gateway]:
     """A kiosk that asks 「还在吗？」 after 3 quiet seconds and clears 3 seconds later."""
     # quick speech and a short welcome: the idle clock waits while the kiosk talks

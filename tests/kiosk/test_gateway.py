@@ -275,7 +275,7 @@ async def test_without_a_speech_model_the_kiosk_says_to_use_the_buttons(aiohttp_
     await kiosk.send(type="start", language="cmn")
     ui = await kiosk.next("ui")
     assert ui["voice"] is False
-    assert "按下面的按钮" in texts(await kiosk.next("reply"))
+    assert "请点一个按钮" in texts(await kiosk.next("reply"))
     await kiosk.send(type="mic_start", rate=48000, mode="hold")
     await kiosk.next("listening")
     await kiosk.ws.send_bytes(b"\x00\x00" * 4800)

@@ -81,7 +81,7 @@ async def test_without_a_microphone_prompts_ask_for_a_tap_and_numbers_get_a_pad(
     # the fake Rasa says back what it is sent: the prompts voice channels use
     await kiosk.send(type="text", text="请说数字")
     reply = await kiosk.next("reply")
-    assert reply["messages"][0]["text"] == "机器人回答：请点下面的按钮"
+    assert reply["messages"][0]["text"] == "机器人回答：请点一个按钮"
     await kiosk.send(type="text", text="您也可以说电话号码")
     reply = await kiosk.next("reply")
     assert reply["messages"][0]["text"] == "机器人回答：您也可以留电话号码"

@@ -179,6 +179,7 @@
   }
 
   function clearChoices() {
+    for (const node of $("log").querySelectorAll(".msg.menu")) node.remove();   // a kiosk menu, answered
     for (const node of $("log").querySelectorAll(CHOICES)) node.remove();
     for (const item of $("log").querySelectorAll(".has-choices")) item.classList.remove("has-choices");
   }
@@ -187,11 +188,15 @@
   // faces, a number pad for a phone number or an age.
   function addBotMessage(kind, who, message, lang) {
     const item = addMessage(kind, who, message.text, lang);
+    if (message.menu) item.classList.add("menu");
     const buttons = message.buttons || [];
     if (buttons.length || message.keypad) {
       item.classList.add("has-choices");
       if (buttons.length) item.append(choices(buttons));
-      if (message.keypad) item.append(keypadOpener(message.keypad, buttons.length === 0));
+      if (message.keypad) {   // "phone" (behind a button), "phone-open", "age"
+        const [kind, open] = message.keypad.split("-");
+        item.append(keypadOpener(kind, open === "open"));
+      }
     }
     return item;
   }
