@@ -129,7 +129,9 @@ class Turns:
         messages = [_numbered_only(m) for m in result.messages]
         options = [b for m in messages for b in m.get("buttons", ())]
         footer: list[str] = []
-        if options and result.handoff is None:   # 「0」 is a person on every menu
+        staff = self._convert(say("option_human", language), language, script)
+        offered = any(str(b.get("title", "")).endswith(staff) for b in options)
+        if options and result.handoff is None and not offered:   # 「0」: a person, on every menu
             footer.append(self._convert(say("wechat_option_staff", language), language, script))
         prompt = self._convert(say("wechat_reply_number", language), language, script)
         text = render_messages(messages, prompt, footer)
