@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -134,6 +135,12 @@ async def _load(url: str, conversations: int, rounds: int, think: tuple[float, f
             "rate": len(latencies) / elapsed}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     total = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -151,6 +158,7 @@ LONG_VISIT = ["养老金点样认证", "1", "2", "要带咩嘢", "社保卡丢�
 STACK_TODAY = {
     "cold": "27.2 s", "saturation": "14 turns/s, p50 1435 ms (issue: ~40 turns/s, p50 ~500 ms)",
     "long": "turns 1-10 p50 22 ms, 91-100 99 ms (issue)", "paced200": "not measured",
+    "cpu": "gateway 1.6 ms, rasa 22.1 ms, actions 1.2 ms", "rasa_bound": "45 turns/s",
 }
 
 
@@ -176,7 +184,8 @@ def bench_stack(model: Path, wechat: bool = True) -> list[Row]:
     extra_env = wechat_env(api_port) if wechat else {}
     stack = Stack(StackConfig(model=model, port=free_port(), rasa_port=free_port(),
                               actions_port=free_port(), run_dir=run_dir, extra_env=extra_env))
-    rows: list[Row] = []
+    rows: list[Row] = [("machine load average at start (every process on it)",
+                        " / ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores")]
     start = time.monotonic()
     try:
         stack.start()
@@ -194,14 +203,23 @@ def bench_stack(model: Path, wechat: bool = True) -> list[Row]:
         rows.append(("/api/chat 20 concurrent conversations",
                      f"p50 {paced['p50']:.0f} ms, p95 {paced['p95']:.0f} ms "
                      f"({paced['turns']} turns; each user starts within 3 s and pauses 1-3 s between turns)"))
+        pids = {name: stack.procs[name].pid for name in ("gateway", "rasa", "actions")}
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         burst = asyncio.run(_load(url, 20, 3, (0, 0)))
+        cpu = {name: (cpu_seconds(pid) - before[name]) * 1000 / burst["turns"]
+               for name, pid in pids.items()}
+        rows.append(("CPU per turn at saturation",
+                     ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu.items())
+                     + f" (today {STACK_TODAY['cpu']}); one Rasa process can serve "
+                     f"{1000 / cpu['rasa']:.0f} turns/s (today {STACK_TODAY['rasa_bound']})"))
         rows.append(("/api/chat 20 at once, no pauses (saturation)",
                      f"{burst['rate']:.0f} turns/s, p50 {burst['p50']:.0f} ms, p95 {burst['p95']:.0f} ms "
                      f"(today {STACK_TODAY['saturation']}; target twice today's turns/s)"))
         human = asyncio.run(_load(url, 200, 1, (5.0, 15.0)))
         rows.append(("/api/chat 200 conversations at human pace",
                      f"p95 {human['p95']:.0f} ms, p50 {human['p50']:.0f} ms ({human['turns']} turns, "
-                     f"5-15 s between turns; today {STACK_TODAY['paced200']}; target p95 ≤ 100 ms)"))
+                     f"5-15 s between turns; load average then {os.getloadavg()[0]:.1f}; "
+                     f"today {STACK_TODAY['paced200']}; target p95 ≤ 100 ms)"))
         rows += bench_blind(stack.gateway_url)
         if wechat:
             print("WeChat: 50 followers at human pace (about a minute)...", flush=True)
