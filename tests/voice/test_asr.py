@@ -53,13 +53,22 @@ async def test_free_speech_is_recognised_off_the_event_loop(ko_engine):
             last = now
 
     tick = asyncio.create_task(ticker())
-    hello = await ko_engine.transcribe(clip(0.3, "여보세요", 0.3), "ko")
-    father = await ko_engine.transcribe(clip(0.3, "아버지", 0.3), "ko")
+    took = []
+    results = []
+    for words in ("여보세요", "아버지"):
+        started = time.perf_counter()
+        results.append(await ko_engine.transcribe(clip(0.3, words, 0.3), "ko"))
+        took.append(time.perf_counter() - started)
     tick.cancel()
+    hello, father = results
     assert "여보세요" in hello.text.split() and hello.language == "ko"
     assert 0.3 < hello.confidence <= 1.0
     assert father.text == "아버지"
-    assert gaps and max(gaps) < 0.25, "the event loop was blocked while decoding"
+    # Decoding on the loop would stall the ticker for about as long as a decode takes; off
+    # it, only a busy machine's scheduling delays it (which slows the decode just as much).
+    assert gaps, "the event loop never ran while decoding"
+    assert max(gaps) < max(0.25, min(took) / 2), (
+        f"the event loop was blocked while decoding: {max(gaps):.2f} s, decodes {took}")
 
 
 async def test_menu_mode_picks_the_phrase_that_was_said(ko_engine):
