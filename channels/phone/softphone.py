@@ -14,13 +14,11 @@ import argparse
 import os
 import shutil
 import socket
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import ROOT, SettingsError, load_settings
 
 MODULES = ("stdio", "g711", "alsa", "aufile", "account", "contact", "menu")
 
@@ -71,11 +69,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     except SettingsError as exc:
         print(f"kaifong: {exc}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="kaifong-call-") as home:
-        write_config(Path(home), args.audio, args.player)
-        print(f"Calling {target} (is 'make run' running?). Keys: 0-9 * #; b hangs up, q quits.",
-              flush=True)
-        return subprocess.call([baresip, "-f", home, "-e", f"/dial {target}"])
+    home = ROOT / ".run" / "softphone"   # baresip's config, written anew for each call
+    home.mkdir(parents=True, exist_ok=True)
+    write_config(home, args.audio, args.player)
+    print(f"Calling {target} (is 'make run' running?). Keys: 0-9 * #; b hangs up, q quits.",
+          flush=True)
+    # baresip takes this process's place: the terminal, Ctrl-C and a kill reach it directly
+    os.execv(baresip, [baresip, "-f", str(home), "-e", f"/dial {target}"])
+    return 0   # not reached
 
 
 if __name__ == "__main__":

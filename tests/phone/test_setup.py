@@ -5,6 +5,8 @@ else runs, and `make call` ringing it."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -107,13 +109,13 @@ async def test_make_call_rings_the_hotline(tmp_path, fake_rasa, aiohttp_client, 
         "--audio", f"aufile,{quiet_wav}", "--player", "aufile,/dev/null", cwd=ROOT,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL)
+        stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
     try:
         await wait_for(lambda: line.channel.sessions, 30, "the call")
         [session] = line.channel.sessions.values()
         assert session.call.caller == "caller"
     finally:
-        softphone.kill()
+        os.killpg(softphone.pid, signal.SIGKILL)   # baresip itself (the module execs it)
         await softphone.wait()
     await wait_for(lambda: not line.channel.sessions, 60, "the call ended")
 
