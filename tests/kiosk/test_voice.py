@@ -32,7 +32,7 @@ def open_in_mandarin(browser, gateway) -> KioskPage:
     microphone plays the test file from its start (silence, then the word)."""
     kiosk = KioskPage(browser, gateway.url).open()
     kiosk.tap("#pick-cmn")
-    expect(kiosk.page.locator(".option").first).to_be_visible()
+    expect(kiosk.page.locator("#log .option").first).to_be_visible()
     return kiosk
 
 
