@@ -1,10 +1,10 @@
 """The kiosk page's websocket: the transport, and nothing else.
 
-The page sends JSON (`start`, `language`, `script`, `text`, `human`, `activity`,
-`mic_start`, `mic_mode`, `mic_stop`) and binary microphone frames (16-bit mono
-PCM); the gateway sends JSON (`hello`, `ui`, `user`, `reply`, `staff`,
-`handoff`, `partial`, `listening`, `still_there`, `reset`, `audio_start`,
-`audio_end`) and binary speech frames. The page only draws what it is told;
+The page sends JSON (`start`, `language`, `script`, `text`, `menu`, `human`,
+`cancel`, `activity`, `mic_start`, `mic_mode`, `mic_stop`, `mic_blocked`) and
+binary microphone frames (16-bit mono PCM); the gateway sends JSON (`hello`,
+`ui`, `user`, `reply`, `staff`, `log`, `handoff`, `partial`, `listening`,
+`still_there`, `reset`, `audio_start`, `audio_end`) and binary speech frames. The page only draws what it is told;
 what it shows and says is decided by the person's visit (visit.py).
 """
 from __future__ import annotations

@@ -70,6 +70,7 @@ class KioskVisit:
         self.handoff: Optional[dict[str, Any]] = None
         self.listener: Optional[Listener] = None
         self.noted = False                       # told that Mandarin listens for Cantonese
+        self.mic_blocked = False                 # the page could not open its microphone
         self.busy = 0                            # turns being answered
         self._turns = asyncio.Lock()             # one turn at a time, in the order given
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -99,17 +100,18 @@ class KioskVisit:
         script = message.get("script", self.script)
         if language not in LANGUAGES or script not in SCRIPTS:
             return
+        text, title = message.get("text"), message.get("title")
+        tapped = isinstance(text, str) and bool(text.strip())   # a service on the start screen
         if self.sender is not None:   # a second tap on the start screen: just the language
             await self._switch(language=language, script=script)
-            return
-        self._begin(language, script)
-        await self.send_ui("ui")
-        text, title = message.get("text"), message.get("title")
-        if isinstance(text, str) and text.strip():   # a service tapped on the start screen
+        else:
+            self._begin(language, script)
+            await self.send_ui("ui")
+        if tapped:
             await self._on_say({"text": text, "title": title})
         elif message.get("menu") == ui.MORE:
             await self._on_menu({"name": ui.MORE, "title": title})
-        else:
+        elif self.screen.choices is None and not self.screen.items:
             messages = ui.welcome(self.services, language, script, self.settings,
                                   self._voice())
             await self._show("reply", messages, menu="services")
@@ -168,6 +170,13 @@ class KioskVisit:
         self.listener.start()
         await self.socket.send({"type": "listening", "on": True, "mode": mode})
 
+    async def _on_mic_blocked(self, message: dict[str, Any]) -> None:
+        """The page cannot open its microphone: from now on it is a kiosk for a finger
+        (no talk button, no prompt that asks to speak)."""
+        if not self.mic_blocked:
+            self.mic_blocked = True
+            await self.send_ui("ui")
+
     async def _on_mic_stop(self, message: dict[str, Any]) -> None:
         if self.listener is not None:
             self.listener.stop()
@@ -181,7 +190,7 @@ class KioskVisit:
                  "text": _on_say, "human": _on_human, "cancel": _on_cancel, "menu": _on_menu,
                  "activity": _on_activity,
                  "mic_start": _on_mic_start, "mic_mode": _on_mic_mode,
-                 "mic_stop": _on_mic_stop}
+                 "mic_stop": _on_mic_stop, "mic_blocked": _on_mic_blocked}
 
     # --- the person ----------------------------------------------------------------------
 
@@ -198,6 +207,8 @@ class KioskVisit:
         in the new script; after a new language the choices on screen are asked for
         again in it (the bubbles already said stay in the language they were said in)."""
         new_language = language is not None and language != self.language
+        if self.sender is not None and not new_language and script in (None, self.script):
+            return   # the button of what is already chosen
         self.language = language or self.language
         self.script = script or self.script
         await self.send_ui("ui")
@@ -462,7 +473,7 @@ class KioskVisit:
         return ui.lang_tag(self.language, self.script)
 
     def _voice(self) -> bool:
-        return self.asr.available(self.language)
+        return self.asr.available(self.language) and not self.mic_blocked
 
     async def send_ui(self, kind: str) -> None:
         await self.socket.send({"type": kind, "language": self.language, "script": self.script,

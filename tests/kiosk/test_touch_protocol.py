@@ -168,3 +168,12 @@ async def test_staff_messages_are_shown_once_and_a_second_case_replays_nothing(c
     await kiosk.send(type="text", text="还要等多久")
     await kiosk.next("reply")
     assert sum(1 for m in kiosk.seen if isinstance(m, dict) and m["type"] == "staff") == 3
+
+
+async def test_a_page_whose_microphone_is_blocked_becomes_a_kiosk_for_a_finger(client):
+    kiosk = await started(client)
+    assert (await kiosk.next("ui"))["voice"] is True
+    await kiosk.send(type="mic_blocked")
+    assert (await kiosk.next("ui"))["voice"] is False
+    await kiosk.send(type="text", text="请说数字")
+    assert (await kiosk.next("reply"))["messages"][0]["text"] == "机器人回答：请点一个按钮"

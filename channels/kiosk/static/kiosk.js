@@ -562,6 +562,7 @@
       mic.starting = false;
       listeningOff();
       reveal(addMessage("bot", labels.assistant, labels.mic_blocked, view.lang));
+      send({type: "mic_blocked"});   // a kiosk for a finger from now on
       return;
     }
     mic.starting = false;
