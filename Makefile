@@ -95,12 +95,17 @@ chat: setup train ## Talk to Kaifong in the terminal
 call: $(VENV)/.installed ## Ring the hotline of a running 'make run' with baresip and your microphone
 	@$(PY) -m channels.phone.softphone
 
-test: setup train ## Run every test (set-up included)
+# Tests run in a random order (pytest-randomly); the seed is printed so a failure can be repeated.
+SEED ?= $(shell date +%s)
+
+test: setup train ## Run every test (set-up included); make test SEED=n repeats an order
 	$(MAKE) --no-print-directory validate
 	$(PY_RASA) -m pytest -q -p no:cacheprovider -c tests/actions/pytest.ini --rootdir . tests/actions
-	$(RASA) test core --stories tests/stories --model $(MODEL) \
+	$(RASA) test core --e2e --stories tests/stories --model $(MODEL) \
 	  --out .build/results/stories --fail-on-prediction-errors
-	KAIFONG_MODEL=$(MODEL) $(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/actions
+	@echo "test order seed: $(SEED) (make test SEED=$(SEED) repeats it)"
+	KAIFONG_MODEL=$(MODEL) $(PY) -m pytest -q -p no:cacheprovider -p randomly --randomly-seed=$(SEED) \
+	  tests --ignore=tests/actions
 
 bench: setup train ## Measure accuracy, latency, speed and memory; prints a table
 	KAIFONG_MODEL=$(MODEL) $(PY) -m bench --model $(MODEL)
