@@ -126,11 +126,6 @@ def test_staff_take_a_cantonese_case_in_the_browser(base_url, stack_admin):
             browser.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "defect: channels/gateway/handoff/store.py fetch_outbox, with `after`, returns every "
-    "outbox row of the sender with id > after, delivered or not and from any case, so a "
-    "client that starts its long-poll with after=0 (as channels/console/README.md shows) "
-    "on a second handoff gets the first case's staff messages and notices again"))
 def test_a_second_handoff_shows_only_the_new_staff_messages(base_url, stack_admin):
     staff = Console(base_url, stack_admin)
     user = Conversation(base_url)

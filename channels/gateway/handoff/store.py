@@ -261,14 +261,17 @@ def fetch_outbox(conn: sqlite3.Connection, sender: str, after: Optional[int],
     """Messages for `sender`.
 
     With `after` (the last id the client saw): everything up to it counts as
-    delivered, and newer messages come back until the client acknowledges them
-    the same way. Without it: the undelivered messages, counted as delivered now.
+    delivered, and the newer messages not yet delivered come back until the client
+    acknowledges them the same way (a lost answer loses nothing). Without it: the
+    undelivered messages, counted as delivered now. Either way a message once
+    delivered never comes again: a second handoff does not replay the first.
     """
     if after is not None:
         conn.execute("UPDATE outbox SET delivered_at = ? WHERE sender = ? AND id <= ?"
                      " AND delivered_at IS NULL", (now, sender, after))
-        rows = conn.execute("SELECT id, author, text, created_at FROM outbox"
-                            " WHERE sender = ? AND id > ? ORDER BY id", (sender, after)).fetchall()
+        rows = conn.execute("SELECT id, author, text, created_at FROM outbox WHERE sender = ?"
+                            " AND id > ? AND delivered_at IS NULL ORDER BY id",
+                            (sender, after)).fetchall()
     else:
         rows = conn.execute("SELECT id, author, text, created_at FROM outbox"
                             " WHERE sender = ? AND delivered_at IS NULL ORDER BY id",
