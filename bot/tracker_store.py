@@ -44,7 +44,7 @@ class KaifongTrackerStore(SQLTrackerStore):
         self.max_events = int(max_events)
         # The current window of recent conversations, as stored: a load then needs no query.
         # Only for one Rasa process per database (another writer would not be seen).
-        self._cache: "OrderedDict[str, list[dict[str, Any]]]" = OrderedDict()
+        self._cache: "OrderedDict[str, list[str]]" = OrderedDict()
         self._cache_size = int(cached_conversations)
         if self.engine.dialect.name == "sqlite" and ":memory:" not in str(self.engine.url):
             self._use_wal(str(self.engine.url))
@@ -69,10 +69,11 @@ class KaifongTrackerStore(SQLTrackerStore):
         else:
             with self.session_scope() as session:
                 rows = self._event_query(session, sender_id, fetch_events_from_all_sessions)
-                stored = [json.loads(row.data) for row in rows.all()]
+                stored = [row.data for row in rows.all()]
             if not fetch_events_from_all_sessions and stored:
                 self._remember(sender_id, stored)
-        events = [ev for ev in map(_event, stored) if ev is not None]
+        # JSON text in the cache: the events Rasa builds never share objects with it
+        events = [ev for ev in (_event(json.loads(data)) for data in stored) if ev is not None]
         if not self.domain or not events:
             return None
         tracker = DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
@@ -80,49 +81,48 @@ class KaifongTrackerStore(SQLTrackerStore):
             tracker.kaifong_stored = len(events)   # type: ignore[attr-defined]
         return tracker
 
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Any:
-        """The events not stored yet: the tracker we loaded knows how many were (Rasa
-        counts them again with a query on every save)."""
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save, without its count query: the tracker we loaded knows how many of
+        its events are stored."""
+        await self.stream_events(tracker)
         stored = getattr(tracker, "kaifong_stored", None)
         if stored is None or stored > len(tracker.events):
-            return super()._additional_events(session, tracker)
-        return itertools.islice(tracker.events, stored, len(tracker.events))
-
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        await self.stream_events(tracker)
-        with self.session_scope() as session:
-            new = list(self._additional_events(session, tracker))
-        self._append(tracker.sender_id, new)
-        if len(tracker.events) > self.max_events:
-            self._append(tracker.sender_id, new_window(tracker), window=True)
+            with self.session_scope() as session:
+                new = list(self._additional_events(session, tracker))
+        else:
+            new = list(itertools.islice(tracker.events, stored, None))
+        window = new_window(tracker) if len(tracker.events) > self.max_events else []
+        self._append(tracker.sender_id, new, window)
         tracker.kaifong_stored = len(tracker.events)   # type: ignore[attr-defined]
 
-    def _append(self, sender_id: str, events: list[Event], window: bool = False) -> None:
-        """Rasa's rows, one commit; the cache follows what was written."""
-        written = []
-        with self.session_scope() as session:
-            for ev in events:
-                data = ev.as_dict()
-                intent = (data.get("parse_data") or {}).get("intent", {}).get("name")
-                session.add(self.SQLEvent(sender_id=sender_id, type_name=ev.type_name,
-                                          timestamp=data.get("timestamp"), intent_name=intent,
-                                          action_name=data.get("name"), data=json.dumps(data)))
-                written.append(data)
-            session.commit()
+    def _append(self, sender_id: str, events: list[Event], window: list[Event]) -> None:
+        """Rasa's rows in one transaction (a plain insert: the ORM's bookkeeping was a good
+        part of a save); the cache follows what was written."""
+        rows = [_row(sender_id, ev.as_dict()) for ev in events + window]
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
+        written = [row["data"] for row in rows]
         if window:
             # What a load returns from now on: from session_started (the action that
             # opened the window is, as in Rasa's own sessions, before it)
-            self._remember(sender_id, written[1:])
+            self._remember(sender_id, written[len(events) + 1:])
         elif sender_id in self._cache:
             self._cache[sender_id].extend(written)
 
-    def _remember(self, sender_id: str, stored: list[dict[str, Any]]) -> None:
+    def _remember(self, sender_id: str, stored: list[str]) -> None:
         if self._cache_size <= 0:
             return
         self._cache[sender_id] = list(stored)
         self._cache.move_to_end(sender_id)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+
+def _row(sender_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"sender_id": sender_id, "type_name": data["event"], "timestamp": data.get("timestamp"),
+            "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
+            "action_name": data.get("name"), "data": json.dumps(data)}
 
 
 _EVENT_TYPES: dict[str, type[Event]] = {}
