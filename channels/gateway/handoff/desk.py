@@ -180,7 +180,7 @@ class HandoffDesk:
             log.info("case %s marked urgent", case.id)
             messages = [{"text": say("emergency", language)}]
             if case.state == "waiting":
-                messages.append({"text": notices.place(language, place or 1)})
+                messages.append({"text": notices.place(language, place or 1, self.staff_online())})
             return Routed(messages, _handoff_state(case.state, place), language, script)
         if case.state == "with_staff":   # staff answer through the outbox
             return Routed([], _handoff_state("with_staff"), language, script)
@@ -193,7 +193,7 @@ class HandoffDesk:
             lead = say("handoff_callback_ask", language)
         elif tried and case.sender in self._asked_number:
             lead = say("handoff_phone_invalid", language)
-        return Routed(notices.still_waiting(language, place or 1, lead),
+        return Routed(notices.still_waiting(language, place or 1, self.staff_online(), lead),
                       _handoff_state("waiting", place), language, script)
 
     async def _cancel(self, case: Case, masked: str, language: str, script: str) -> Routed:

@@ -19,24 +19,27 @@ def _text(*sentences: str, buttons: list[dict[str, str]] | None = None) -> Messa
     return message
 
 
-def place(language: str, position: int) -> str:
-    return say("handoff_waiting", language) % {"position": position}
+def place(language: str, position: int, staff_online: bool = True) -> str:
+    """The place in the queue, and a promise only when someone is there to keep it."""
+    key = "handoff_waiting" if staff_online else "handoff_waiting_nobody"
+    return say(key, language) % {"position": position}
 
 
 def waiting(language: str, position: int, urgent: bool, staff_online: bool) -> list[Message]:
     """Just queued: the place, whether anyone is there, how to leave the queue."""
     first = [say("handoff_urgent", language)] if urgent else []
-    messages = [_text(*first, place(language, position))]
+    messages = [_text(*first, place(language, position, staff_online))]
     if not staff_online:
-        messages.append(_text(say("handoff_nobody", language),
-                              say("handoff_offer_callback", language)))
+        messages.append(_text(say("handoff_offer_callback", language)))
     cancel = {"title": say("handoff_button_cancel", language), "payload": CANCEL_PAYLOAD}
     messages.append(_text(say("handoff_cancel_hint", language), buttons=[cancel]))
     return messages
 
 
-def still_waiting(language: str, position: int, lead: str = "") -> list[Message]:
-    return [_text(lead or say("handoff_received", language), place(language, position))]
+def still_waiting(language: str, position: int, staff_online: bool, lead: str = ""
+                  ) -> list[Message]:
+    return [_text(lead or say("handoff_received", language),
+                  place(language, position, staff_online))]
 
 
 def off_hours(language: str, hours: StaffHours) -> list[Message]:
