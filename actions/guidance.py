@@ -148,6 +148,7 @@ class ActionBack(FlowAction):
 
 def failed(turn: Turn, first_key: str) -> None:
     """A turn Kaifong did not understand or cannot help with."""
+    turn.unresolved = "out_of_scope" if first_key.startswith("out_of_scope") else "not_understood"
     failures = int(turn.tracker.get_slot("failures") or 0) + 1
     turn.set("failures", failures)
     if failures >= 2:

@@ -66,6 +66,7 @@ class Turn:
         self.text = latest.get("text") or ""
         self.said: Utterance = read(self.text)   # read once; every rule of the turn uses it
         self.metadata = latest.get("metadata") or {}
+        self.unresolved: Optional[str] = None   # not_understood / out_of_scope (the figures)
 
     # --- state -----------------------------------------------------------
     def get(self, slot: str) -> Any:
@@ -111,6 +112,9 @@ class Turn:
         self.ask(say("options_prompt", self.language), keys, step)
 
     def finish(self, dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+        # what the turn was, for the gateway's turn records (channels/gateway/turns.py)
+        self.reply.signal(turn={"intent": self.intent, "service": self.get("service"),
+                                **({"unresolved": self.unresolved} if self.unresolved else {})})
         events: list[dict[str, Any]] = [AllSlotsReset()] if self.reset else []
         events += self.reply.send(dispatcher, remember=self.remember)
         events += [SlotSet(k, v) for k, v in self.slots.items()]

@@ -65,6 +65,9 @@ class Settings:
     console_lockout_seconds: float = 300.0
     console_secure_cookie: bool = False   # set true when the console is served over HTTPS
     console_origin: str = ""              # public origin behind a proxy, e.g. https://kf.example
+    # the operator's figures (channels/console/figures*.py) and teaching from failures
+    turns_conversation_minutes: float = 30.0   # a person quiet this long starts a new conversation
+    labelled_examples: str = str(ROOT / "nlu_data" / "nlu" / "labelled.yml")  # written by the console
     # the community kiosk page at / (channels/kiosk)
     kiosk_location: str = ""              # where the kiosk stands, e.g. 东山街长者服务中心一楼
     kiosk_default_language: str = "cmn"   # before the person picks 普通话 or 廣東話
@@ -276,10 +279,14 @@ class Settings:
             ("console_session_hours", self.console_session_hours, 0.1, 24 * 30),
             ("console_login_max_failures", self.console_login_max_failures, 1, 100),
             ("console_lockout_seconds", self.console_lockout_seconds, 1, 86400),
+            ("turns_conversation_minutes", self.turns_conversation_minutes, 1, 24 * 60),
         ]
         for name, value, low, high in checks:
             if not low <= value <= high:
                 raise SettingsError(f"{name} must be {low}-{high}, not {value}")
+        if not self.labelled_examples.endswith((".yml", ".yaml")):
+            raise SettingsError(f"labelled_examples must name a .yml file, "
+                                f"not {self.labelled_examples!r}")
         if self.console_origin and not self.console_origin.startswith(("https://", "http://")):
             raise SettingsError(f"console_origin must be an http(s) origin, "
                                 f"not {self.console_origin!r}")

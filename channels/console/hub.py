@@ -17,6 +17,7 @@ class ConsoleHub:
     def __init__(self, read_queue: QueueReader) -> None:
         self._read_queue = read_queue
         self._sockets: dict[web.WebSocketResponse, str] = {}   # socket -> session token hash
+        self._names: dict[web.WebSocketResponse, str] = {}     # socket -> staff username
         self._changed: set[int] = set()
         self._pusher: Optional[asyncio.Task[None]] = None
 
@@ -24,11 +25,18 @@ class ConsoleHub:
         """Is any member of staff looking at the console now?"""
         return bool(self._sockets)
 
-    def add(self, ws: web.WebSocketResponse, session: str) -> None:
+    def online_staff(self) -> set[str]:
+        """Who has the console open now (a colleague to transfer a case to)."""
+        return set(self._names.values())
+
+    def add(self, ws: web.WebSocketResponse, session: str, username: str = "") -> None:
         self._sockets[ws] = session
+        if username:
+            self._names[ws] = username
 
     def remove(self, ws: web.WebSocketResponse) -> None:
         self._sockets.pop(ws, None)
+        self._names.pop(ws, None)
 
     def changed(self, case_id: Optional[int]) -> None:
         """Called by the desk (synchronously) after each change."""
@@ -68,6 +76,9 @@ class ConsoleHub:
     async def close_all(self) -> None:
         if self._pusher is not None:
             self._pusher.cancel()
-        sockets, self._sockets = list(self._sockets), {}
+        sockets, self._sockets, self._names = list(self._sockets), {}, {}
         for ws in sockets:
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+
+CONSOLE_HUB = web.AppKey("console_hub", ConsoleHub)

@@ -20,10 +20,12 @@ from channels.console import accounts
 from channels.console.auth import (StaffUser, clear_session_cookie, current_staff, new_token,
                                    same_origin, set_session_cookie, staff_route, throttle_keys,
                                    token_hash)
+from channels.console.casework import (add_casework_routes, case_error, case_id_of, detail,
+                                       service_names)
 from channels.console.figures import case_figures
-from channels.console.hub import ConsoleHub
+from channels.console.hub import CONSOLE_HUB
 from channels.console.passwords import hash_password, needs_rehash, verify_password, weakness
-from channels.console.views import case_detail, case_summary
+from channels.console.views import case_summary
 from channels.gateway.handoff import store
 from channels.gateway.handoff.desk import CaseError, HandoffDesk
 from channels.gateway.http import BadRequest, json_error, json_ok, read_json_object, text_field
@@ -31,9 +33,10 @@ from channels.gateway.keys import CATALOG, DATABASE, HANDOFF, RATINGS, SETTINGS
 
 log = logging.getLogger("kaifong.console")
 
-CONSOLE_HUB = web.AppKey("console_hub", ConsoleHub)
+__all__ = ["CONSOLE_HUB", "add_console_routes", "queue_summaries"]
 STATIC = Path(__file__).with_name("static")
-ASSETS = ("console.css", "console.js", "login.js")
+ASSETS = ("console.css", "console.js", "login.js", "favicon.svg", "common.js", "notify.js",
+          "admin.js", "history.js")
 CASE_SETS = {"open": store.OPEN, "closed": ("returned", "closed", "cancelled"), "all": store.STATES}
 MAX_REPLY_CHARS = 2000
 
@@ -121,20 +124,14 @@ async def logout(request: web.Request, staff: StaffUser) -> web.Response:
 
 @staff_route()
 async def me(request: web.Request, staff: StaffUser) -> web.Response:
-    return json_ok({"username": staff.username, "role": staff.role, "csrf": staff.csrf})
+    return json_ok({"username": staff.username, "role": staff.role, "csrf": staff.csrf,
+                    "services": service_names(request.app)})
 
 
 # --- cases --------------------------------------------------------------------------
 
-def _case_id(request: web.Request) -> int:
-    raw = request.match_info["case_id"]
-    if not raw.isdigit() or len(raw) > 12:
-        raise web.HTTPNotFound()
-    return int(raw)
-
-
-def _case_error(exc: CaseError) -> web.Response:
-    return json_error(str(exc), exc.status, **exc.details)
+_case_id = case_id_of
+_case_error = case_error
 
 
 async def queue_summaries(desk: HandoffDesk) -> list[dict[str, Any]]:
@@ -156,10 +153,9 @@ async def list_cases(request: web.Request, staff: StaffUser) -> web.Response:
 @staff_route()
 async def get_case(request: web.Request, staff: StaffUser) -> web.Response:
     try:
-        case, place, transcript = await request.app[HANDOFF].case(_case_id(request))
+        return json_ok(await detail(request, _case_id(request), staff))
     except CaseError as exc:
         return _case_error(exc)
-    return json_ok(case_detail(case, place, transcript, staff))
 
 
 async def _act(request: web.Request, staff: StaffUser, action: str) -> web.Response:
@@ -171,10 +167,9 @@ async def _act(request: web.Request, staff: StaffUser, action: str) -> web.Respo
             await desk.hand_back(case_id, staff.username, staff.admin)
         elif action == "close":
             await desk.close(case_id, staff.username, staff.admin)
-        case, place, transcript = await desk.case(case_id)
+        return json_ok(await detail(request, case_id, staff))
     except CaseError as exc:
         return _case_error(exc)
-    return json_ok(case_detail(case, place, transcript, staff))
 
 
 @staff_route()
@@ -213,7 +208,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     hub = request.app[CONSOLE_HUB]
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
-    hub.add(ws, staff.token_hash)
+    hub.add(ws, staff.token_hash, staff.username)
     try:
         await ws.send_json({"type": "hello", "username": staff.username, "role": staff.role})
         await ws.send_json(await hub.snapshot())
@@ -317,3 +312,4 @@ def add_console_routes(app: web.Application) -> None:
     r.add_get("/console/api/staff", list_staff)
     r.add_post("/console/api/staff", add_staff)
     r.add_post("/console/api/staff/{username}", change_staff)
+    add_casework_routes(app)

@@ -6,9 +6,9 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from channels.console import accounts
-from channels.console.hub import ConsoleHub
-from channels.console.routes import CONSOLE_HUB, add_console_routes, queue_summaries
+from channels.console import accounts, canned
+from channels.console.hub import CONSOLE_HUB, ConsoleHub
+from channels.console.routes import add_console_routes, queue_summaries
 from channels.gateway.keys import DATABASE, HANDOFF
 
 # Everything the page needs comes from the gateway itself: it works offline.
@@ -26,6 +26,8 @@ def setup_console(app: web.Application) -> None:
 
 async def _hub(app: web.Application) -> AsyncIterator[None]:
     await app[DATABASE].apply(accounts.SCHEMA)
+    await app[DATABASE].apply(canned.SCHEMA)
+    await app[DATABASE].run(canned.seed)   # a few canned replies, the first time only
     desk = app[HANDOFF]
     hub = ConsoleHub(lambda: queue_summaries(desk))
     desk.subscribe(hub.changed)

@@ -1,11 +1,12 @@
-"""Cases as the console shows them (JSON). Personal numbers stay masked; the
-callback number is shown in full only to the member of staff who claimed the case."""
+"""Cases as the console shows them (JSON). Personal numbers stay masked, in the one style
+of bot/privacy.py; the callback number is shown in full only to the member of staff who
+claimed the case."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from channels.console.auth import StaffUser
-from channels.gateway.handoff.desk import UNREACHABLE
+from channels.gateway.handoff.desk import UNREACHABLE, masked_fact
 from bot.privacy import mask, mask_phone
 from channels.gateway.handoff.store import Case
 
@@ -22,6 +23,7 @@ def case_summary(case: Case, position: Optional[int], last_words: Optional[str],
         "service_name": case.facts.get("service_name"),
         "language": case.language, "script": case.script, "channel": case.channel,
         "sender": mask(case.sender), "staff": case.staff, "position": position,
+        "created_at": case.created_at,
         "waiting_since": case.waiting_since, "claimed_at": case.claimed_at,
         "ended_at": case.ended_at,
         "callback": (phone if reveal else mask_phone(phone)) if phone else None,
@@ -33,11 +35,29 @@ def case_summary(case: Case, position: Optional[int], last_words: Optional[str],
     }
 
 
+def asked_last(transcript: Iterable[dict[str, Any]]) -> Optional[str]:
+    """What the person last asked in their own words: not a pressed number or 「0」."""
+    for message in reversed(list(transcript)):
+        if message["author"] == "user" and not message.get("shown") \
+                and not message["text"].strip().isdigit():
+            return message["text"]
+    return None
+
+
 def case_detail(case: Case, position: Optional[int], transcript: list[dict[str, Any]],
-                viewer: StaffUser) -> dict[str, Any]:
-    last = next((m["text"] for m in reversed(transcript) if m["author"] == "user"), None)
+                viewer: StaffUser, notes: Iterable[dict[str, Any]] = (),
+                earlier: Iterable[Case] = (),
+                ratings: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    last = next((m.get("shown") or m["text"] for m in reversed(transcript)
+                 if m["author"] == "user"), None)
     body = case_summary(case, position, last, viewer)
-    body["facts"] = case.facts
+    body["facts"] = masked_fact(case.facts)   # stored masked; once more, in one style
+    body["asked"] = asked_last(transcript)
     body["transcript"] = transcript
+    body["notes"] = list(notes)
+    body["earlier"] = [case_summary(c, None, None, None) for c in earlier]
+    body["ratings"] = [{"score": r["score"], "service": r["service"], "channel": r["channel"],
+                        "reason": mask(r["reason"]) if r.get("reason") else None,
+                        "at": r["created"]} for r in ratings]
     body["mine"] = case.staff == viewer.username
     return body

@@ -21,12 +21,13 @@ from channels.gateway.db import Database, database_path
 from channels.gateway.handoff.setup import setup_handoff
 from channels.gateway.http import error_middleware
 from channels.gateway.keys import (CATALOG, CHANNELS, DATABASE, HANDOFF, HEALTH_PROBES,
-                                   PIPELINE, RATINGS, SETTINGS)
+                                   PIPELINE, RATINGS, SETTINGS, TURNS)
 from channels.gateway.pipeline import Pipeline
 from channels.gateway.rasa_client import RasaClient
 from channels.gateway.ratings import RatingStore
 from channels.gateway.sessions import SessionStore
 from channels.gateway.speech import setup_speech
+from channels.gateway.turns import TurnLog
 from channels.kiosk.setup import setup_kiosk
 from channels.phone.setup import setup_phone
 from channels.wechat.setup import setup_wechat
@@ -74,10 +75,18 @@ async def _assistant(app: web.Application) -> AsyncIterator[None]:
     ratings = RatingStore(app[DATABASE])
     await ratings.open()
     app[RATINGS] = ratings
-    async with aiohttp.ClientSession() as http:
-        rasa = RasaClient(http, settings.rasa_url, settings.action_url,
-                          settings.rasa_token, settings.rasa_timeout)
-        sessions = SessionStore(Pipeline.default_language_state(settings), settings.max_sessions)
-        app[PIPELINE] = Pipeline(rasa, sessions, settings, ratings, handoff=app[HANDOFF])
-        app[HEALTH_PROBES].update(rasa=rasa.rasa_health, actions=rasa.actions_health)
-        yield
+    turns = TurnLog(app[DATABASE], settings)   # the figures' turn records
+    await turns.open()
+    app[TURNS] = turns
+    try:
+        async with aiohttp.ClientSession() as http:
+            rasa = RasaClient(http, settings.rasa_url, settings.action_url,
+                              settings.rasa_token, settings.rasa_timeout)
+            sessions = SessionStore(Pipeline.default_language_state(settings),
+                                    settings.max_sessions)
+            app[PIPELINE] = Pipeline(rasa, sessions, settings, ratings, handoff=app[HANDOFF],
+                                     turns=turns)
+            app[HEALTH_PROBES].update(rasa=rasa.rasa_health, actions=rasa.actions_health)
+            yield
+    finally:
+        await turns.close()

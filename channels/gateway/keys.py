@@ -17,6 +17,7 @@ from channels.gateway.db import Database
 from channels.gateway.handoff.desk import HandoffDesk
 from channels.gateway.pipeline import Pipeline
 from channels.gateway.ratings import RatingStore
+from channels.gateway.turns import TurnLog
 from voice.asr import AsrEngine
 from voice.tts import TtsEngine
 
@@ -27,6 +28,7 @@ DATABASE = web.AppKey("database", Database)      # the gateway's one SQLite file
 HANDOFF = web.AppKey("handoff", HandoffDesk)
 RATINGS = web.AppKey("ratings", RatingStore)
 PIPELINE = web.AppKey("pipeline", Pipeline)
+TURNS = web.AppKey("turns", TurnLog)             # turn records for the figures
 # name -> coroutine returning {"ok": bool, ...}; /healthz reports each
 HEALTH_PROBES = web.AppKey("health_probes", dict[str, Callable[[], Awaitable[dict[str, Any]]]])
 TTS_ENGINE = web.AppKey("tts_engine", TtsEngine)

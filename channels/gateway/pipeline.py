@@ -21,6 +21,7 @@ from channels.gateway.handoff.desk import HandoffDesk
 from channels.gateway.rasa_client import AssistantUnavailable, RasaClient
 from channels.gateway.ratings import RatingStore
 from channels.gateway.sessions import SessionStore
+from channels.gateway.turns import TurnFacts, TurnLog
 
 log = logging.getLogger("kaifong.pipeline")
 
@@ -41,12 +42,14 @@ class TurnResult:
 class Pipeline:
     def __init__(self, rasa: RasaClient, sessions: SessionStore, settings: Settings,
                  ratings: Optional[RatingStore] = None,
-                 handoff: Optional[HandoffDesk] = None) -> None:
+                 handoff: Optional[HandoffDesk] = None,
+                 turns: Optional[TurnLog] = None) -> None:
         self.rasa = rasa
         self.sessions = sessions
         self.settings = settings
         self.ratings = ratings
         self.handoff = handoff
+        self.turns = turns   # the figures' turn records (channels/gateway/turns.py)
 
     @staticmethod
     def default_language_state(settings: Settings) -> LanguageState:
@@ -126,6 +129,8 @@ class Pipeline:
         if self.handoff is not None:
             state = await self.handoff.leave(sender, say(note_key, "cmn"))
         self.sessions.forget(sender)
+        if self.turns is not None:
+            self.turns.forget(sender)
         return state
 
     # --- a turn ----------------------------------------------------------------
@@ -145,13 +150,15 @@ class Pipeline:
                 if routed is not None:
                     session.language = replace(state, language=routed.language,
                                                script=routed.script)
+                    self._record(sender, channel, session.language, routed.messages, "staff")
                     return self._result(routed.messages, session.language,
                                         handoff=routed.handoff, slow=session.slow)
             switch = parse_switch(said)
             if switch is not None:
                 key = SWITCHED[switch.language] if switch.language else "switched_script"
-                return self._result([{"text": say(key, state.language)}], state,
-                                    slow=session.slow)
+                messages = [{"text": say(key, state.language)}]
+                self._record(sender, channel, state, messages, "switch")
+                return self._result(messages, state, slow=session.slow)
             return await self._dialogue(session, sender, said, state, channel)
 
     async def _dialogue(self, session: Any, sender: str, said: Utterance, state: LanguageState,
@@ -162,11 +169,13 @@ class Pipeline:
         message = "/" + control[0] if control else (said.normalized or said.raw.strip())
         metadata = {"language": state.language, "script": state.script,
                     "channel": channel, "choice": choice}
+        shown = self.turns.shown(sender, control, state.language) if self.turns else None
         try:
             raw = await self.rasa.send(sender, message, metadata)
         except AssistantUnavailable as exc:
             log.warning("assistant unavailable (%s): %s", exc.part, exc.detail)
             apology = say("unavailable", state.language, hotline=self.settings.hotline)
+            self._record(sender, channel, state, [], "unavailable")
             return self._result([{"text": apology}], state, unavailable=exc.part,
                                 slow=session.slow)
         messages, signals = split_signals(raw)
@@ -177,13 +186,41 @@ class Pipeline:
         log.info("turn channel=%s text=%s", channel, mask(said.raw)[:80].replace("\n", " "))
         handoff = None
         if self.handoff is not None:
-            self.handoff.remember(sender, said.raw, messages)
+            self.handoff.remember(sender, said.raw, messages, shown)
             if isinstance(signals.get("handoff"), dict):
                 facts = {"slow_speech": True} if session.slow else None
                 routed = await self.handoff.start(sender, signals["handoff"], state, channel,
                                                   facts)
                 messages, handoff = messages + routed.messages, routed.handoff
+        self._record_dialogue(sender, channel, state, messages, signals, handoff, said.raw)
         return self._result(messages, state, signals, handoff=handoff, slow=session.slow)
+
+    # --- turn records (the figures) -----------------------------------------------
+
+    def _record(self, sender: str, channel: str, state: LanguageState,
+                messages: list[dict[str, Any]], act: str) -> None:
+        if self.turns is not None:
+            self.turns.showed(sender, messages)
+            self.turns.record(sender, TurnFacts(channel, state.language, state.script, act))
+
+    def _record_dialogue(self, sender: str, channel: str, state: LanguageState,
+                         messages: list[dict[str, Any]], signals: dict[str, Any],
+                         handoff: Optional[dict[str, Any]], text: str) -> None:
+        """What the actions told of the turn (signal `turn`: intent, service, unresolved)."""
+        if self.turns is None:
+            return
+        told = signals.get("turn") if isinstance(signals.get("turn"), dict) else {}
+        asked = signals.get("handoff") if isinstance(signals.get("handoff"), dict) else None
+        reason = None
+        if asked is not None:
+            reason = "off_hours" if handoff and handoff.get("state") in ("off_hours", "callback") \
+                else str(asked.get("reason") or "asked")
+        service = told.get("service") if isinstance(told.get("service"), str) else None
+        self.turns.showed(sender, messages)
+        self.turns.record(sender, TurnFacts(
+            channel, state.language, state.script,
+            act=intent_to_act(told.get("intent"))[0] if told.get("intent") else None,
+            service=service, handoff=reason, unresolved=told.get("unresolved"), text=text))
 
     def _result(self, messages: list[dict[str, Any]], state: LanguageState,
                 signals: Optional[dict[str, Any]] = None,

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS ratings (
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ratings_sender ON ratings(sender, created);
+CREATE INDEX IF NOT EXISTS ratings_created ON ratings(created, channel);
 """
 MAX_REASON = 500
 
@@ -64,6 +65,14 @@ def figures(conn: sqlite3.Connection) -> dict[str, Any]:
         "SELECT COALESCE(service, ''), COUNT(*) FROM ratings GROUP BY service")}
     return {"count": count, "average": round(average, 2) if average else None,
             "by_score": by_score, "by_service": by_service}
+
+
+def sender_ratings(conn: sqlite3.Connection, sender: str, limit: int = 20
+                   ) -> list[dict[str, Any]]:
+    """The person's ratings, newest first (shown on their case)."""
+    return [dict(r) for r in conn.execute(
+        "SELECT score, reason, service, channel, language, created FROM ratings"
+        " WHERE sender = ? ORDER BY created DESC, id DESC LIMIT ?", (sender, limit))]
 
 
 def rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -121,3 +130,6 @@ class RatingStore:
 
     async def rows(self) -> list[dict[str, Any]]:
         return await self.db.run(rows)
+
+    async def by_sender(self, sender: str) -> list[dict[str, Any]]:
+        return await self.db.run(sender_ratings, sender)

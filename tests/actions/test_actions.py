@@ -26,7 +26,14 @@ def slots(events):
 
 
 def custom(dispatcher):
-    return [m["custom"]["kaifong"] for m in dispatcher.messages if m.get("custom")]
+    """The signals for the gateway, without the turn record every turn carries."""
+    signals = [{k: v for k, v in m["custom"]["kaifong"].items() if k != "turn"}
+               for m in dispatcher.messages if m.get("custom")]
+    return [s for s in signals if s]
+
+
+def turn_signal(dispatcher):
+    return next(m["custom"]["kaifong"]["turn"] for m in dispatcher.messages if m.get("custom"))
 
 
 def test_service_question_gets_summary_then_who_it_is_for(dispatcher):

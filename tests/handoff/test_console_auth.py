@@ -12,7 +12,9 @@ from tests.handoff.conftest import PASSWORD, StaffClient, add_staff, chat, origi
 
 PUBLIC = {("GET", "/console/login"), ("POST", "/console/login"), ("GET", "/console/static/{name}")}
 ADMIN_ONLY = {("GET", "/console/api/figures"), ("GET", "/console/api/staff"),
-              ("POST", "/console/api/staff"), ("POST", "/console/api/staff/{username}")}
+              ("POST", "/console/api/staff"), ("POST", "/console/api/staff/{username}"),
+              ("POST", "/console/api/canned"), ("POST", "/console/api/canned/{reply_id}")}
+PAGES = {"/console"}   # a page sends the browser to the login; the rest answer 401
 
 
 def console_routes(app) -> list[tuple[str, str]]:
@@ -26,7 +28,8 @@ def console_routes(app) -> list[tuple[str, str]]:
 
 
 def concrete(path: str) -> str:
-    return re.sub(r"\{case_id\}", "1", re.sub(r"\{username\}", "chan", path))
+    path = re.sub(r"\{(case_id|reply_id)\}", "1", path)
+    return re.sub(r"\{username\}", "chan", path)
 
 
 async def test_every_console_route_refuses_without_login(client):
@@ -35,7 +38,7 @@ async def test_every_console_route_refuses_without_login(client):
     for method, path in routes:
         resp = await client.request(method, concrete(path), json={}, allow_redirects=False,
                                     headers={"Origin": origin(client)})
-        if path == "/console":
+        if path in PAGES:
             assert (resp.status, resp.headers["Location"]) == (302, "/console/login")
         else:
             assert resp.status == 401, (method, path, resp.status)

@@ -64,7 +64,8 @@ def test_staff_take_a_cantonese_case_in_the_browser(base_url, stack_admin):
         try:
             page = browser.new_page()
             page.set_default_timeout(20000)
-            page.on("dialog", lambda dialog: dialog.accept())     # 「确定结束这个案件吗？」
+            dialogs = []                          # closing asks in the page, never a dialog
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
             page.goto(base_url + "/console")
             expect(page).to_have_url(re.compile(r"/console/login$"))
             page.fill("#username", stack_admin)
@@ -114,7 +115,9 @@ def test_staff_take_a_cantonese_case_in_the_browser(base_url, stack_admin):
             page.click("#claim")
             expect(page.locator("#close")).to_be_visible()
             page.click("#close")
+            page.click("#close-confirm")
             expect(page.locator("#notice")).to_contain_text("案件已结束")
+            assert dialogs == []
             new = messages_since(base_url, user.sender, got["last_id"])   # the close is stored
             assert [(m["from"], m["text"]) for m in new] == [
                 ("assistant", "工作人員嚟咗，請講。"), ("assistant", "工作人員已經結束咗對話，多謝你！")]

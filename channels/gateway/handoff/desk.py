@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,12 +24,13 @@ from typing import Any, Callable, Mapping, Optional
 from bot.catalog import Service
 from bot.controls import control_intent
 from bot.language import LanguageState, Utterance, as_utterance, to_script, to_simplified
-from bot.privacy import mask
+from bot.privacy import mask, mask_phone
 from bot.settings import Settings
 from bot.texts import say, staff_text
 from channels.gateway.contract import Channels, HandOver, Outgoing
 from channels.gateway.db import Database
 from channels.gateway.handoff import notices, store
+from channels.gateway.handoff.answers import rule_answers
 from channels.gateway.handoff.hours import StaffHours
 from channels.gateway.handoff.callback import find_phone
 from channels.gateway.handoff.recent import RecentTurns
@@ -72,6 +74,21 @@ class NotYourCase(CaseError):
     status = 403
 
 
+_PHONE_LIKE = re.compile(r"\+?[\d\s\-()]{3,}")
+
+
+def masked_fact(value: Any) -> Any:
+    """A fact as staff may see it: every personal number masked, in one style. A fact that
+    is a number (a caller's) is masked as a phone, like the number left to ring back."""
+    if isinstance(value, str):
+        return mask_phone(value) if _PHONE_LIKE.fullmatch(value.strip()) else mask(value)
+    if isinstance(value, Mapping):
+        return {str(k): masked_fact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [masked_fact(v) for v in value]
+    return value
+
+
 def _handoff_state(state: str, position: Optional[int] = None) -> dict[str, Any]:
     return {"state": state, "position": position}
 
@@ -98,9 +115,11 @@ class HandoffDesk:
 
     # --- the person's side ---------------------------------------------------
 
-    def remember(self, sender: str, text: str, bot_messages: list[dict[str, Any]]) -> None:
-        """A turn the bot answered, kept (masked) for a case that may follow."""
-        self.recent.add(sender, text, bot_messages)
+    def remember(self, sender: str, text: str, bot_messages: list[dict[str, Any]],
+                 shown: Optional[str] = None) -> None:
+        """A turn the bot answered, kept (masked) for a case that may follow; `shown`:
+        the words of the option a pressed number stood for (staff read 「1 给自己办」)."""
+        self.recent.add(sender, text, bot_messages, shown)
 
     async def route(self, sender: str, text: Utterance | str, state: LanguageState,
                     channel: str) -> Optional[Routed]:
@@ -128,11 +147,15 @@ class HandoffDesk:
                 None, "off_hours", reason, reason == "emergency", None, language, script, service))
             return Routed(told or notices.off_hours(language, self.hours),
                           _handoff_state("off_hours"), language, script)
+        turns = self.recent.take(sender)
+        told = self._facts(service, signal, facts, sender, channel)
+        answers = rule_answers(self.services.get(service) if service else None, turns)
+        if answers:   # the eligibility questions answered, from the turns kept for the case
+            told["answers"] = masked_fact(answers)
         case = await self.db.run(lambda conn: store.open_case(
             conn, sender=sender, channel=channel, language=language, script=script,
             service=service, reason=reason, urgent=reason == "emergency",
-            facts=self._facts(service, signal, facts, sender, channel),
-            turns=self.recent.take(sender), now=now))
+            facts=told, turns=turns, now=now))
         place = await self.db.run(store.position, case.id)
         log.info("case %s queued: reason=%s service=%s channel=%s place=%s",
                  case.id, reason, service, channel, place)
@@ -223,6 +246,8 @@ class HandoffDesk:
             if not store.move(conn, case.id, ("waiting",), target, now,
                               ended=target == "cancelled"):
                 return False
+            if target == "callback":
+                store.mark_callback(conn, case.id, now)
             if masked:
                 store.add_message(conn, case.id, "user", masked, now)
             store.add_message(conn, case.id, "system", note, now)
@@ -392,8 +417,9 @@ class HandoffDesk:
             log.exception("channel %s failed to give its facts", channel)
             told = {}
         for source in (told, extra or {}, signal.get("facts") or {}):
-            for key, value in source.items():
-                facts[str(key)] = mask(value) if isinstance(value, str) else value
+            if isinstance(source, Mapping):
+                for key, value in source.items():
+                    facts[str(key)] = masked_fact(value)
         return facts
 
     async def state_of(self, sender: str) -> Optional[dict[str, Any]]:
@@ -471,6 +497,52 @@ class HandoffDesk:
             await self._tell(case, "assistant", say("handoff_joined", case.language))
         self._publish(case_id)
         return case
+
+    async def claim_next(self, staff: str) -> Optional[Case]:
+        """「下一位」: the case staff should take now (people waiting before numbers to ring
+        back; emergencies first, then the longest wait), claimed for `staff`. Another member
+        of staff taking one a moment earlier only moves us on to the next. None: nobody."""
+        for case_id in await self.db.run(store.next_claimable):
+            try:
+                return await self.claim(case_id, staff)
+            except CaseError:
+                continue
+        return None
+
+    async def transfer(self, case_id: int, staff: str, to: str, admin: bool = False) -> Case:
+        """Give a claimed case to a colleague (the route checks the colleague's account)."""
+        case = await self._own(case_id, staff, ("with_staff", "callback"), admin)
+        if case.staff == to:
+            raise CaseError(staff_text("console_transfer_same", staff=to))
+        now = self.clock()
+
+        def move(conn: Any) -> bool:
+            if not store.transfer(conn, case.id, None if admin else staff, to, now):
+                return False
+            note = staff_text("console_note_transferred", staff=case.staff, username=to)
+            store.add_message(conn, case.id, "system", note, now, staff)
+            return True
+        if not await self.db.run(move):
+            raise CaseError(staff_text("console_case_changed"))
+        log.info("case %s transferred by %s to %s", case_id, staff, to)
+        self._publish(case_id)
+        return (await self.case(case_id))[0]
+
+    async def add_note(self, case_id: int, staff: str, text: str) -> None:
+        """An internal note on a case: staff read it, the person never does."""
+        await self.case(case_id)   # 404 for a case that does not exist
+        await self.db.run(store.add_note, case_id, staff, text, self.clock())
+        self._publish(case_id)
+
+    async def notes(self, case_id: int) -> list[dict[str, Any]]:
+        return await self.db.run(store.notes, case_id)
+
+    async def earlier(self, case: Case) -> list[Case]:
+        """The person's other cases (their earlier contacts), newest first."""
+        return [c for c in await self.db.run(store.sender_cases, case.sender) if c.id != case.id]
+
+    async def history(self, **filters: Any) -> tuple[list[Case], int]:
+        return await self.db.run(lambda conn: store.history(conn, **filters))
 
     async def send(self, case_id: int, staff: str, text: str) -> int:
         """A staff reply, typed in Simplified or Traditional, delivered in the person's script."""

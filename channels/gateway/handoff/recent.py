@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Optional
 
 from bot.privacy import mask
 from channels.gateway.handoff.store import Turn
@@ -18,8 +18,10 @@ class RecentTurns:
         self._clock = clock
         self._by_sender: OrderedDict[str, deque[Turn]] = OrderedDict()
 
-    def add(self, sender: str, user_text: str, bot_messages: Iterable[dict[str, Any]] = ()) -> None:
-        """One exchange: what the person said (masked), then what the bot answered."""
+    def add(self, sender: str, user_text: str, bot_messages: Iterable[dict[str, Any]] = (),
+            shown: Optional[str] = None) -> None:
+        """One exchange: what the person said (masked; `shown`: the words of the option a
+        pressed number stood for), then what the bot answered."""
         if self._turns <= 0:
             return
         turns = self._by_sender.get(sender)
@@ -30,7 +32,7 @@ class RecentTurns:
         else:
             self._by_sender.move_to_end(sender)
         now = self._clock()
-        turns.append(Turn("user", mask(user_text), now))
+        turns.append(Turn("user", mask(user_text), now, mask(shown) if shown else None))
         bot_text = "\n".join(m.get("text") or "" for m in bot_messages).strip()
         if bot_text:
             turns.append(Turn("bot", mask(bot_text), now))

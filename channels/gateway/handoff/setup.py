@@ -36,6 +36,7 @@ async def _desk(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     db = app[DATABASE]
     await db.apply(store.SCHEMA)
+    await db.run(store.migrate)   # columns an older file lacks
     desk = HandoffDesk(db, settings, staff_hours(settings), app[CATALOG], app[CHANNELS])
     app[HANDOFF] = desk
     try:

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS cases (
     created_at REAL NOT NULL,
     waiting_since REAL NOT NULL,
     claimed_at REAL,
-    ended_at REAL
+    ended_at REAL,
+    callback_at REAL                      -- when it became a number to ring back
 );
 CREATE INDEX IF NOT EXISTS cases_by_state ON cases(state, urgent, waiting_since);
 CREATE UNIQUE INDEX IF NOT EXISTS one_live_case_per_sender
@@ -51,7 +52,8 @@ CREATE TABLE IF NOT EXISTS case_messages (
     author TEXT NOT NULL,          -- user, bot (before the handoff), staff, system
     staff TEXT,
     text TEXT NOT NULL,            -- the person's and the bot's turns are stored masked
-    at REAL NOT NULL
+    at REAL NOT NULL,
+    shown TEXT                     -- for a pressed number: the option's words on screen
 );
 CREATE INDEX IF NOT EXISTS case_messages_by_case ON case_messages(case_id, id);
 CREATE TABLE IF NOT EXISTS outbox (
@@ -64,7 +66,26 @@ CREATE TABLE IF NOT EXISTS outbox (
     delivered_at REAL
 );
 CREATE INDEX IF NOT EXISTS outbox_by_sender ON outbox(sender, id);
+CREATE TABLE IF NOT EXISTS case_notes (   -- staff's internal notes: never sent to the person
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    staff TEXT NOT NULL,
+    text TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_notes_by_case ON case_notes(case_id, id);
+-- history and figures: by time, by person, by who handled it
+CREATE INDEX IF NOT EXISTS cases_by_created ON cases(created_at);
+CREATE INDEX IF NOT EXISTS cases_by_sender ON cases(sender, created_at);
+CREATE INDEX IF NOT EXISTS cases_by_staff ON cases(staff, created_at);
 """
+
+# Columns added after the first release (in the tables above for a new file);
+# `migrate` adds them to an older file.
+COLUMNS = {
+    "case_messages": {"shown": "TEXT"},      # for a pressed number: the option's words on screen
+    "cases": {"callback_at": "REAL"},         # when the case became a number to ring back
+}
 
 LIVE = ("waiting", "with_staff")          # the person's messages go to the case
 OPEN = ("waiting", "with_staff", "callback")  # shown in the console's queue
@@ -91,6 +112,7 @@ class Case:
     waiting_since: float
     claimed_at: Optional[float]
     ended_at: Optional[float]
+    callback_at: Optional[float] = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "Case":
@@ -105,6 +127,22 @@ class Turn:
     author: str
     text: str
     at: float
+    shown: Optional[str] = None   # the words of the option a pressed number stood for
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Add the columns an older database file does not have yet."""
+    for table, columns in COLUMNS.items():
+        have = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+
+def _add_turns(conn: sqlite3.Connection, case_id: int, turns: Iterable[Turn]) -> None:
+    conn.executemany("INSERT INTO case_messages (case_id, author, text, at, shown)"
+                     " VALUES (?, ?, ?, ?, ?)",
+                     [(case_id, t.author, t.text, t.at, t.shown) for t in turns])
 
 
 def open_case(conn: sqlite3.Connection, *, sender: str, channel: str, language: str,
@@ -120,8 +158,7 @@ def open_case(conn: sqlite3.Connection, *, sender: str, channel: str, language: 
         (sender, channel, language, script, service, reason, int(urgent),
          json.dumps(facts, ensure_ascii=False), now, now))
     case_id = int(cur.lastrowid)
-    conn.executemany("INSERT INTO case_messages (case_id, author, text, at) VALUES (?, ?, ?, ?)",
-                     [(case_id, t.author, t.text, t.at) for t in turns])
+    _add_turns(conn, case_id, turns)
     return get_case(conn, case_id)
 
 
@@ -155,19 +192,35 @@ def add_message(conn: sqlite3.Connection, case_id: int, author: str, text: str, 
 
 
 def transcript(conn: sqlite3.Connection, case_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute("SELECT id, author, staff, text, at FROM case_messages"
+    rows = conn.execute("SELECT id, author, staff, text, at, shown FROM case_messages"
                         " WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
-    return [dict(row) for row in rows]
+    return [{k: row[k] for k in row.keys() if k != "shown" or row[k]} for row in rows]
 
 
 def last_user_messages(conn: sqlite3.Connection, case_ids: list[int]) -> dict[int, str]:
+    """The person's last words in each case, as they saw them (a pressed 「1」 is the
+    option's words)."""
     if not case_ids:
         return {}
     marks = ",".join("?" * len(case_ids))
-    rows = conn.execute(f"SELECT case_id, text FROM case_messages WHERE id IN (SELECT MAX(id)"
-                        f" FROM case_messages WHERE author = 'user' AND case_id IN ({marks})"
-                        f" GROUP BY case_id)", case_ids).fetchall()
-    return {row["case_id"]: row["text"] for row in rows}
+    rows = conn.execute(f"SELECT case_id, COALESCE(shown, text) AS said FROM case_messages"
+                        f" WHERE id IN (SELECT MAX(id) FROM case_messages WHERE author = 'user'"
+                        f" AND case_id IN ({marks}) GROUP BY case_id)", case_ids).fetchall()
+    return {row["case_id"]: row["said"] for row in rows}
+
+
+# --- internal notes -----------------------------------------------------------------
+
+def add_note(conn: sqlite3.Connection, case_id: int, staff: str, text: str, now: float) -> int:
+    cur = conn.execute("INSERT INTO case_notes (case_id, staff, text, at) VALUES (?, ?, ?, ?)",
+                       (case_id, staff, text, now))
+    return int(cur.lastrowid)
+
+
+def notes(conn: sqlite3.Connection, case_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT id, staff, text, at FROM case_notes WHERE case_id = ?"
+                        " ORDER BY id", (case_id,)).fetchall()
+    return [dict(row) for row in rows]
 
 
 def update_language(conn: sqlite3.Connection, case_id: int, language: str, script: str) -> None:
@@ -206,14 +259,19 @@ def open_callback(conn: sqlite3.Connection, *, sender: str, channel: str, langua
     """A callback task (no one waits: outside staff hours)."""
     cur = conn.execute(
         "INSERT INTO cases (sender, channel, language, script, service, reason, kind, urgent,"
-        " facts, state, callback_phone, created_at, waiting_since)"
-        " VALUES (?, ?, ?, ?, ?, ?, 'callback', 0, ?, 'callback', ?, ?, ?)",
+        " facts, state, callback_phone, created_at, waiting_since, callback_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'callback', 0, ?, 'callback', ?, ?, ?, ?)",
         (sender, channel, language, script, service, reason,
-         json.dumps(facts, ensure_ascii=False), phone, now, now))
+         json.dumps(facts, ensure_ascii=False), phone, now, now, now))
     case_id = int(cur.lastrowid)
-    conn.executemany("INSERT INTO case_messages (case_id, author, text, at) VALUES (?, ?, ?, ?)",
-                     [(case_id, t.author, t.text, t.at) for t in turns])
+    _add_turns(conn, case_id, turns)
     return get_case(conn, case_id)
+
+
+def mark_callback(conn: sqlite3.Connection, case_id: int, now: float) -> None:
+    """The case became a number to ring back (the person left the queue after leaving one)."""
+    conn.execute("UPDATE cases SET callback_at = COALESCE(callback_at, ?) WHERE id = ?",
+                 (now, case_id))
 
 
 def claim(conn: sqlite3.Connection, case_id: int, staff: str, now: float) -> bool:
@@ -235,6 +293,55 @@ def move(conn: sqlite3.Connection, case_id: int, from_states: tuple[str, ...], t
         f" WHERE id = ? AND state IN ({marks})",
         (to_state, int(ended), now, case_id, *from_states))
     return cur.rowcount == 1
+
+
+def transfer(conn: sqlite3.Connection, case_id: int, owner: Optional[str], to: str,
+             now: float) -> bool:
+    """Give a claimed case to a colleague. `owner` None: whoever has it (an admin)."""
+    cur = conn.execute(
+        "UPDATE cases SET staff = ?, claimed_at = COALESCE(claimed_at, ?) WHERE id = ?"
+        " AND staff IS NOT NULL AND staff = COALESCE(?, staff) AND staff != ?"
+        " AND state IN ('with_staff', 'callback')", (to, now, case_id, owner, to))
+    return cur.rowcount == 1
+
+
+def next_claimable(conn: sqlite3.Connection) -> list[int]:
+    """Unclaimed cases in the order staff should take them: people waiting now
+    (emergencies first, then the longest wait), then numbers to ring back (oldest first)."""
+    rows = conn.execute(
+        "SELECT id FROM cases WHERE staff IS NULL AND state IN ('waiting', 'callback')"
+        " ORDER BY CASE state WHEN 'waiting' THEN 0 ELSE 1 END, urgent DESC, waiting_since, id"
+        " LIMIT 20").fetchall()
+    return [row["id"] for row in rows]
+
+
+CLOSED = ("returned", "closed", "cancelled", "transferred")
+
+
+def history(conn: sqlite3.Connection, *, since: float, until: float,
+            service: Optional[str] = None, channel: Optional[str] = None,
+            staff: Optional[str] = None, limit: int = 50, offset: int = 0
+            ) -> tuple[list[Case], int]:
+    """Finished cases that started in [since, until), newest first, and how many match."""
+    where = ["created_at >= ?", "created_at < ?",
+             f"state IN ({','.join('?' * len(CLOSED))})"]
+    args: list[Any] = [since, until, *CLOSED]
+    for column, value in (("service", service), ("channel", channel), ("staff", staff)):
+        if value:
+            where.append(f"{column} = ?")
+            args.append(value)
+    clause = " AND ".join(where)
+    total = conn.execute(f"SELECT COUNT(*) FROM cases WHERE {clause}", args).fetchone()[0]
+    rows = conn.execute(f"SELECT * FROM cases WHERE {clause} ORDER BY created_at DESC, id DESC"
+                        f" LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
+    return [Case.from_row(row) for row in rows], int(total)
+
+
+def sender_cases(conn: sqlite3.Connection, sender: str, limit: int = 20) -> list[Case]:
+    """The person's cases, newest first (their earlier contacts)."""
+    rows = conn.execute("SELECT * FROM cases WHERE sender = ? ORDER BY created_at DESC, id DESC"
+                        " LIMIT ?", (sender, limit)).fetchall()
+    return [Case.from_row(row) for row in rows]
 
 
 def list_cases(conn: sqlite3.Connection, states: Iterable[str], limit: int = 200) -> list[Case]:
