@@ -1,7 +1,7 @@
 """make bench: accuracy, latency, speed and memory, printed as one table.
 
     python -m bench --model .build/models/kaifong-<hash>.tar.gz [--skip-nlu] [--skip-voice] [--compare-nlu]
-                    [--skip-wechat]
+                    [--skip-wechat] [--skip-figures]
 """
 from __future__ import annotations
 
@@ -321,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also train the pipelines of bench/configs/ on the held-out split")
     parser.add_argument("--skip-wechat", action="store_true",
                         help="skip the WeChat channel under load (about a minute)")
+    parser.add_argument("--skip-figures", action="store_true",
+                        help="skip the console's figures on a year of generated turns")
     args = parser.parse_args(argv)
     rows: list[Row] = []
     rows += bench_language()
@@ -331,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
         print("Training the alternative NLU pipelines (a few minutes)...", flush=True)
         rows += bench_nlu_alternatives()
     rows += bench_training(args.model)
+    if not args.skip_figures:
+        from bench.figures import run_figures_bench
+        print("The console's figures on one million generated turns (about 20 s)...", flush=True)
+        rows += run_figures_bench()
     print("Starting the stack for latency and memory...", flush=True)
     rows += bench_stack(args.model, wechat=not args.skip_wechat)
     if not args.skip_voice:

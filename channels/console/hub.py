@@ -73,6 +73,13 @@ class ConsoleHub:
                 self.remove(ws)
                 await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"logged out")
 
+    async def close_user(self, username: str) -> None:
+        """An account disabled (or its password changed): its open pages stop receiving."""
+        for ws, name in list(self._names.items()):
+            if name == username:
+                self.remove(ws)
+                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"account changed")
+
     async def close_all(self) -> None:
         if self._pusher is not None:
             self._pusher.cancel()

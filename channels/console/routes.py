@@ -23,6 +23,7 @@ from channels.console.auth import (StaffUser, clear_session_cookie, current_staf
 from channels.console.casework import (add_casework_routes, case_error, case_id_of, detail,
                                        service_names)
 from channels.console.figures import case_figures
+from channels.console.figures_routes import add_figures_routes
 from channels.console.hub import CONSOLE_HUB
 from channels.console.passwords import hash_password, needs_rehash, verify_password, weakness
 from channels.console.views import case_summary
@@ -36,7 +37,7 @@ log = logging.getLogger("kaifong.console")
 __all__ = ["CONSOLE_HUB", "add_console_routes", "queue_summaries"]
 STATIC = Path(__file__).with_name("static")
 ASSETS = ("console.css", "console.js", "login.js", "favicon.svg", "common.js", "notify.js",
-          "admin.js", "history.js")
+          "admin.js", "history.js", "figures.js", "figures.css", "print.css")
 CASE_SETS = {"open": store.OPEN, "closed": ("returned", "closed", "cancelled"), "all": store.STATES}
 MAX_REPLY_CHARS = 2000
 
@@ -207,7 +208,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         return json_error(staff_text("console_bad_origin"), 403)
     hub = request.app[CONSOLE_HUB]
     ws = web.WebSocketResponse(heartbeat=30)
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionResetError:   # the page went away while the socket opened
+        return ws
     hub.add(ws, staff.token_hash, staff.username)
     try:
         await ws.send_json({"type": "hello", "username": staff.username, "role": staff.role})
@@ -288,6 +292,8 @@ async def change_staff(request: web.Request, staff: StaffUser) -> web.Response:
             lambda conn: accounts.update_staff(conn, username, **changes))
     except accounts.AccountError as exc:
         raise BadRequest(str(exc)) from None
+    if changes.get("disabled") or "password_hash" in changes:   # its sessions ended: so do its pages
+        await request.app[CONSOLE_HUB].close_user(username)
     log.info("staff account %s changed (%s) by %s", username, ", ".join(sorted(changes)),
              staff.username)
     return json_ok({"staff": await request.app[DATABASE].run(accounts.list_staff)})
@@ -313,3 +319,4 @@ def add_console_routes(app: web.Application) -> None:
     r.add_post("/console/api/staff", add_staff)
     r.add_post("/console/api/staff/{username}", change_staff)
     add_casework_routes(app)
+    add_figures_routes(app)

@@ -83,7 +83,7 @@ class TurnFacts:
 @dataclass
 class _Person:
     """What the log remembers about one conversation (bounded, in memory)."""
-    last: float
+    last: Optional[float] = None       # the last turn recorded (None: none yet)
     services: set[str] = field(default_factory=set)
     options: dict[str, str] = field(default_factory=dict)   # payload -> title on screen
 
@@ -173,7 +173,7 @@ class TurnLog:
     def _row(self, sender: str, f: TurnFacts) -> tuple[Any, ...]:
         now = self.clock()
         person = self._people.get(sender)
-        new_conversation = person is None or now - person.last > self.gap
+        new_conversation = person is None or person.last is None or now - person.last > self.gap
         if new_conversation:
             person = self._person(sender, fresh=True)
         person.last = now
@@ -192,7 +192,7 @@ class TurnLog:
         person = self._people.get(sender)
         if person is None or fresh:
             options = person.options if person is not None else {}
-            person = self._people[sender] = _Person(self.clock(), options=options)
+            person = self._people[sender] = _Person(options=options)
             while len(self._people) > self.max_people:
                 self._people.popitem(last=False)
         return person

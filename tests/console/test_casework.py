@@ -7,7 +7,7 @@ import asyncio
 import sqlite3
 import time
 
-from channels.gateway.db import connect, database_path, in_transaction
+from channels.gateway.db import connect, in_transaction
 from channels.gateway.handoff import store
 from channels.gateway.handoff.desk import masked_fact
 from bot.privacy import mask_phone
