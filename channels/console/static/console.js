@@ -201,6 +201,7 @@ function renderActions(c) {
 function renderCase() {
   const c = openCase;
   $("case-panel").hidden = !c;
+  $("case-empty").hidden = Boolean(c);
   if (!c) return;
   $("case-title").textContent = "案件 " + c.id + "：" + caseLabel(c);
   renderSummary(c);
