@@ -1,7 +1,7 @@
 """make bench: accuracy, latency, speed and memory, printed as one table.
 
     python -m bench --model .build/models/kaifong-<hash>.tar.gz [--skip-nlu] [--skip-voice] [--compare-nlu]
-                    [--skip-wechat] [--skip-figures]
+                    [--skip-wechat] [--skip-figures] [--skip-phone]
 """
 from __future__ import annotations
 
@@ -324,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the WeChat channel under load (about a minute)")
     parser.add_argument("--skip-figures", action="store_true",
                         help="skip the console's figures on a year of generated turns")
+    parser.add_argument("--skip-phone", action="store_true",
+                        help="skip the phone hotline under SIPp load (about ten minutes)")
     args = parser.parse_args(argv)
     rows: list[Row] = []
     rows += bench_language()
@@ -342,6 +344,10 @@ def main(argv: list[str] | None = None) -> int:
     rows += bench_stack(args.model, wechat=not args.skip_wechat)
     if not args.skip_voice:
         rows += bench_voice()
+    if not args.skip_phone:
+        from bench.phone import run_phone_bench
+        print("The phone hotline: SIPp calls on loopback (about ten minutes)...", flush=True)
+        rows += run_phone_bench(args.model)
     print_table(rows)
     out = ROOT / ".build" / "bench" / "results.json"
     out.write_text(json.dumps(dict(rows), ensure_ascii=False, indent=1), encoding="utf-8")

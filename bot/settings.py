@@ -106,7 +106,7 @@ class Settings:
     phone_max_call_seconds: float = 1200.0   # then a polite goodbye and BYE (0: no limit)
     phone_rtp_timeout_seconds: float = 30.0  # no audio from the PBX this long: hang up
     phone_silence_seconds: float = 6.0       # quiet this long: ask, then offer a person, then goodbye
-    phone_end_silence_seconds: float = 0.6   # a pause this long ends what the caller said
+    phone_end_silence_seconds: float = 0.5   # a pause this long ends what the caller said
     phone_transfer_uri: str = ""             # REFER target for a person, e.g. sip:queue@pbx; empty: callback
     phone_transfer_timeout_seconds: float = 30.0
     phone_callback_queue_length: int = 5     # more waiting than this: offer a callback, not a transfer

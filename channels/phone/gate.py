@@ -4,7 +4,7 @@ vosk decodes silence at nearly the cost of speech (about a seventh of a core per
 on this machine, measured with the small models), and a hotline holds thirty calls on
 two cores, most of them quiet most of the time. So each call's audio passes an
 energy gate first (voice.vad's endpointer, a few microseconds a frame): it opens after
-60 ms of speech and hands over the 0.4 s before it, and it closes once the recogniser
+60 ms of speech and hands over the 0.3 s before it, and it closes once the recogniser
 has had enough quiet to end the utterance. The listener's own endpointer still decides
 where an utterance starts and ends.
 """
@@ -18,8 +18,8 @@ from voice.audio import pcm16_to_float
 
 RATE = 8000
 FRAME_SECONDS = 0.02
-PRE_ROLL_SECONDS = 0.4    # the start of a word comes before the gate believes it
-HANGOVER_SECONDS = 0.4    # quiet handed over beyond what ends an utterance
+PRE_ROLL_SECONDS = 0.3    # the start of a word comes before the gate believes it
+HANGOVER_SECONDS = 0.25   # quiet handed over beyond what ends an utterance
 LONGEST_OPEN_SECONDS = 3600.0   # the listener cuts long utterances itself
 
 
