@@ -561,9 +561,13 @@ class HandoffDesk:
         return case
 
     async def close(self, case_id: int, staff: str, admin: bool = False) -> Case:
+        """An unclaimed waiting case may be closed by anyone (spam, a duplicate); a callback
+        task is claimed, rung, then closed: unclaimed, only an admin closes it; a claimed
+        case by its owner or an admin. The UPDATE checks the owner seen here again."""
         case, _, _ = await self.case(case_id)
+        if case.staff is None and case.state == "callback" and not admin:
+            raise NotYourCase(staff_text("console_callback_claim_first"), staff=None)
         if case.staff is not None or case.state not in store.CLAIMABLE:
-            # unclaimed cases may be closed by anyone (spam, a duplicate); others by their owner
             case = await self._own(case_id, staff, ("with_staff", "callback"), admin)
         await self._end(case, (case.state,), "closed",
                         staff_text("console_note_closed", staff=staff), staff)
@@ -585,8 +589,10 @@ class HandoffDesk:
 
     async def _end(self, case: Case, states: tuple[str, ...], target: str, note: str,
                    staff: str) -> None:
+        """Move `case` on if it is still in `states` and still `case.staff`'s (or still
+        unclaimed): a claim or a transfer in between makes it a 409, not a lost update."""
         def end(conn: Any) -> bool:
-            moved = store.move(conn, case.id, states, target, self.clock())
+            moved = store.move(conn, case.id, states, target, self.clock(), owner=case.staff)
             if moved:
                 store.add_message(conn, case.id, "system", note, self.clock(), staff)
             return moved

@@ -284,14 +284,21 @@ def claim(conn: sqlite3.Connection, case_id: int, staff: str, now: float) -> boo
     return cur.rowcount == 1
 
 
+ANY_OWNER = object()
+
+
 def move(conn: sqlite3.Connection, case_id: int, from_states: tuple[str, ...], to_state: str,
-         now: float, ended: bool = True) -> bool:
-    """Change the state if it is still one of `from_states` (no lost updates)."""
+         now: float, ended: bool = True, owner: Any = ANY_OWNER) -> bool:
+    """Change the state if it is still one of `from_states` (no lost updates) and, given
+    an `owner`, if the case is still that member of staff's (None: still unclaimed) —
+    what was checked before is checked again in the same UPDATE."""
     marks = ",".join("?" * len(from_states))
+    mine = "" if owner is ANY_OWNER else " AND staff IS ?"
     cur = conn.execute(
         f"UPDATE cases SET state = ?, ended_at = CASE WHEN ? THEN ? ELSE ended_at END"
-        f" WHERE id = ? AND state IN ({marks})",
-        (to_state, int(ended), now, case_id, *from_states))
+        f" WHERE id = ? AND state IN ({marks}){mine}",
+        (to_state, int(ended), now, case_id, *from_states,
+         *(() if owner is ANY_OWNER else (owner,))))
     return cur.rowcount == 1
 
 
