@@ -61,9 +61,15 @@ class Settings:
     staff_hours: str = "always"           # or e.g. "mon-fri 09:00-17:00, sat 09:00-12:00"
     staff_utc_offset: str = "+08:00"      # the clock staff_hours are read on
     console_session_hours: float = 12.0   # a staff login lasts this long
-    console_login_max_failures: int = 5   # failed logins before the account is locked
-    console_lockout_seconds: float = 300.0
-    console_secure_cookie: bool = False   # set true when the console is served over HTTPS
+    # failed logins (channels/console/throttle.py): per account and address, free tries,
+    # then a wait before each try that doubles from the first delay up to the longest
+    console_login_max_failures: int = 5   # free tries (an address over all names: 4x)
+    console_login_delay_seconds: float = 1.0   # the first wait after them
+    console_lockout_seconds: float = 300.0     # the longest wait
+    console_password_checks: int = 2      # argon2 checks at once (threads of their own)
+    console_session_check_seconds: float = 5.0   # open console pages re-check their login
+    console_secure_cookie: bool = False   # Secure always (it is anyway over HTTPS, or with an
+                                          # https console_origin)
     console_origin: str = ""              # public origin behind a proxy, e.g. https://kf.example
     # the operator's figures (channels/console/figures*.py) and teaching from failures
     turns_conversation_minutes: float = 30.0   # a person quiet this long starts a new conversation
@@ -278,7 +284,10 @@ class Settings:
             ("handoff_poll_seconds", self.handoff_poll_seconds, 1, 120),
             ("console_session_hours", self.console_session_hours, 0.1, 24 * 30),
             ("console_login_max_failures", self.console_login_max_failures, 1, 100),
+            ("console_login_delay_seconds", self.console_login_delay_seconds, 0.1, 3600),
             ("console_lockout_seconds", self.console_lockout_seconds, 1, 86400),
+            ("console_password_checks", self.console_password_checks, 1, 64),
+            ("console_session_check_seconds", self.console_session_check_seconds, 0.2, 300),
             ("turns_conversation_minutes", self.turns_conversation_minutes, 1, 24 * 60),
         ]
         for name, value, low, high in checks:

@@ -1,4 +1,4 @@
-"""Staff accounts, their login sessions and failed-login counts (SQLite).
+"""Staff accounts and their login sessions (SQLite).
 
 Plain functions of a sqlite3 connection, run in one transaction each by
 `Database.run` (the gateway) or `in_transaction` (the staff CLI). Only argon2
@@ -11,6 +11,7 @@ import sqlite3
 from typing import Any, Iterable, Optional
 
 from bot.texts import staff_text
+from channels.console import throttle
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS staff (
@@ -27,13 +28,7 @@ CREATE TABLE IF NOT EXISTS staff_sessions (
     created_at REAL NOT NULL,
     expires_at REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS login_failures (
-    key TEXT PRIMARY KEY,            -- user:<name> or ip:<address>
-    failures INTEGER NOT NULL,
-    locked_until REAL NOT NULL DEFAULT 0,
-    last_at REAL NOT NULL
-);
-"""
+""" + throttle.SCHEMA   # failed logins: channels/console/throttle.py
 
 ROLES = ("staff", "admin")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,31}$")
@@ -75,7 +70,10 @@ def list_staff(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 def update_staff(conn: sqlite3.Connection, username: str, *, role: Optional[str] = None,
                  disabled: Optional[bool] = None, password_hash: Optional[str] = None) -> None:
-    """Change an account; a new password or a disabled account ends its sessions."""
+    """Change an account; a new password or a disabled account ends its sessions.
+    The name must be the account's own: 「 chan」 is refused, not taken for chan."""
+    if username != username.strip().lower():
+        raise AccountError(staff_text("console_username_exact", username=username))
     if get_staff(conn, username) is None:
         raise AccountError(staff_text("console_no_user", username=username))
     admins_before = _active_admins(conn)
@@ -90,6 +88,8 @@ def update_staff(conn: sqlite3.Connection, username: str, *, role: Optional[str]
                      (password_hash, username))
     if disabled or password_hash is not None:
         conn.execute("DELETE FROM staff_sessions WHERE username = ?", (username,))
+    if password_hash is not None:
+        throttle.forget_account(conn, username)
     if admins_before and not _active_admins(conn):
         raise AccountError(staff_text("console_last_admin"))   # rolls the change back
 
@@ -118,33 +118,19 @@ def session_staff(conn: sqlite3.Connection, token_hash: str,
     return dict(row) if row else None
 
 
+def live_sessions(conn: sqlite3.Connection, token_hashes: Iterable[str], now: float) -> set[str]:
+    """Which of these sessions still hold: not logged out, not expired, the account
+    neither disabled nor given a new password (which deletes its sessions)."""
+    hashes = list(token_hashes)
+    if not hashes:
+        return set()
+    marks = ",".join("?" * len(hashes))
+    rows = conn.execute(
+        f"SELECT ss.token_hash FROM staff_sessions ss JOIN staff s ON s.username = ss.username"
+        f" WHERE ss.token_hash IN ({marks}) AND ss.expires_at > ? AND s.disabled = 0",
+        (*hashes, now)).fetchall()
+    return {row[0] for row in rows}
+
+
 def delete_session(conn: sqlite3.Connection, token_hash: str) -> None:
     conn.execute("DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,))
-
-
-# --- failed logins ----------------------------------------------------------------
-
-def locked_until(conn: sqlite3.Connection, keys: Iterable[str], now: float) -> float:
-    keys = list(keys)
-    marks = ",".join("?" * len(keys))
-    row = conn.execute(f"SELECT MAX(locked_until) FROM login_failures WHERE key IN ({marks})",
-                       keys).fetchone()
-    return float(row[0]) if row and row[0] and row[0] > now else 0.0
-
-
-def record_failure(conn: sqlite3.Connection, key: str, now: float, limit: int,
-                   lockout: float) -> bool:
-    """Count a failure; after `limit` of them within `lockout` seconds, lock. True if locked."""
-    row = conn.execute("SELECT failures, last_at FROM login_failures WHERE key = ?",
-                       (key,)).fetchone()
-    failures = 1 if row is None or now - row["last_at"] > lockout else row["failures"] + 1
-    locked = failures >= limit
-    conn.execute("INSERT INTO login_failures (key, failures, locked_until, last_at)"
-                 " VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET failures = excluded.failures,"
-                 " locked_until = excluded.locked_until, last_at = excluded.last_at",
-                 (key, 0 if locked else failures, now + lockout if locked else 0, now))
-    return locked
-
-
-def clear_failures(conn: sqlite3.Connection, key: str) -> None:
-    conn.execute("DELETE FROM login_failures WHERE key = ?", (key,))

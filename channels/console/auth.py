@@ -6,8 +6,12 @@
   X-CSRF-Token header, and must not come from another origin (Origin and
   Sec-Fetch-Site are checked when the browser sends them). The login itself
   needs a JSON body (a cross-site form cannot send one) and the same origin check.
-- Failed logins are counted per user name and per address; too many lock
-  the login for console_lockout_seconds.
+- Failed logins slow the guesser down, per account and address (throttle.py), and
+  argon2 runs a few checks at a time (passwords.PasswordChecks).
+- The cookie is Secure whenever the console is reached over HTTPS (the request's own,
+  or an https console_origin behind a proxy), or console_secure_cookie says so.
+- An open console page re-checks its session (hub.py): a logout, an expiry, a disabled
+  account or a new password closes it within console_session_check_seconds.
 """
 from __future__ import annotations
 
@@ -22,13 +26,16 @@ from typing import Awaitable, Callable, Optional
 from aiohttp import web
 
 from bot.texts import staff_text
-from channels.console import accounts
+from channels.console import accounts, throttle
+from channels.console.passwords import PasswordChecks
+from channels.gateway.clients import network_of
 from channels.gateway.http import json_error
-from channels.gateway.keys import DATABASE, SETTINGS
+from channels.gateway.keys import CLIENTS, DATABASE, SETTINGS
 
 COOKIE = "kf_console"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+PASSWORD_CHECKS = web.AppKey("console_password_checks", PasswordChecks)
 
 
 @dataclass(frozen=True)
@@ -107,12 +114,32 @@ def set_session_cookie(response: web.StreamResponse, request: web.Request, token
     settings = request.app[SETTINGS]
     response.set_cookie(COOKIE, token, max_age=int(settings.console_session_hours * 3600),
                         path="/console", httponly=True, samesite="Strict",
-                        secure=settings.console_secure_cookie or None)
+                        secure=secure_cookie(request) or None)
+
+
+def secure_cookie(request: web.Request) -> bool:
+    """Over HTTPS the cookie never travels in the clear: the request came over TLS, or the
+    console's public origin (behind a reverse proxy that ends TLS) is https."""
+    settings = request.app[SETTINGS]
+    return bool(settings.console_secure_cookie or request.secure
+                or settings.console_origin.lower().startswith("https://"))
 
 
 def clear_session_cookie(response: web.StreamResponse) -> None:
     response.del_cookie(COOKIE, path="/console")
 
 
-def throttle_keys(request: web.Request, username: str) -> tuple[str, str]:
-    return f"user:{username.strip().lower()[:64]}", f"ip:{request.remote or '?'}"
+def client_address(request: web.Request) -> str:
+    """Who is asking: behind a trusted reverse proxy (setting trusted_proxies) the
+    client it forwards for, not the proxy; an IPv6 client as its /64."""
+    clients = request.app.get(CLIENTS)
+    address = clients.address(request) if clients is not None else (request.remote or "?")
+    return network_of(address)
+
+
+def throttle_keys(request: web.Request, username: str) -> tuple[throttle.Key, throttle.Key]:
+    settings = request.app[SETTINGS]
+    return throttle.keys_for(username, client_address(request),
+                             settings.console_login_max_failures,
+                             settings.console_login_delay_seconds,
+                             settings.console_lockout_seconds)

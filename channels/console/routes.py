@@ -6,7 +6,6 @@ routes need the admin role (403), and every POST needs the CSRF token (403).
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import time
@@ -16,16 +15,16 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.texts import staff_text
-from channels.console import accounts
-from channels.console.auth import (StaffUser, clear_session_cookie, current_staff, new_token,
-                                   same_origin, set_session_cookie, staff_route, throttle_keys,
-                                   token_hash)
+from channels.console import accounts, throttle
+from channels.console.auth import (PASSWORD_CHECKS, StaffUser, clear_session_cookie,
+                                   current_staff, new_token, same_origin, set_session_cookie,
+                                   staff_route, throttle_keys, token_hash)
 from channels.console.casework import (add_casework_routes, case_error, case_id_of, detail,
                                        service_names)
 from channels.console.figures import case_figures
 from channels.console.figures_routes import add_figures_routes
 from channels.console.hub import CONSOLE_HUB
-from channels.console.passwords import hash_password, needs_rehash, verify_password, weakness
+from channels.console.passwords import needs_rehash, weakness
 from channels.console.views import case_summary
 from channels.gateway.handoff import store
 from channels.gateway.handoff.desk import CaseError, HandoffDesk
@@ -78,24 +77,21 @@ async def login(request: web.Request) -> web.Response:
         return json_error(staff_text("console_bad_origin"), 403)
     username, password = _credentials(await read_json_object(request))
     settings, db, now = request.app[SETTINGS], request.app[DATABASE], time.time()
+    checks = request.app[PASSWORD_CHECKS]
+    if checks.busy:   # more guesses queued than argon2 can answer soon
+        return _wait(staff_text("console_login_busy"), 503, 2)
     keys = throttle_keys(request, username)
-    until = await db.run(accounts.locked_until, keys, now)
-    if until:
-        return _locked(until - now)
+    wait = await db.run(throttle.reserve, keys, now)   # this try counted before the check
+    if wait:
+        return _wait(staff_text("console_login_locked", time=_how_long(wait)), 429, wait)
     account = await db.run(accounts.get_staff, username)
-    good = await asyncio.to_thread(verify_password, account and account["password_hash"], password)
+    good = await checks.verify(account and account["password_hash"], password)
     if not good or account is None or account["disabled"]:
-        limit, lockout = settings.console_login_max_failures, settings.console_lockout_seconds
-
-        def fail(conn: Any) -> bool:   # an office shares an address: it gets more tries
-            locked_user = accounts.record_failure(conn, keys[0], now, limit, lockout)
-            return accounts.record_failure(conn, keys[1], now, limit * 4, lockout) or locked_user
-        locked = await db.run(fail)
-        log.warning("console login failed%s", " (now locked)" if locked else "")
-        return _locked(lockout) if locked else json_error(staff_text("console_login_wrong"), 401)
-    await db.run(accounts.clear_failures, keys[0])
+        log.warning("console login failed")
+        return json_error(staff_text("console_login_wrong"), 401)
+    await db.run(throttle.forgive, keys)
     if needs_rehash(account["password_hash"]):
-        new_hash = await asyncio.to_thread(hash_password, password)
+        new_hash = await checks.hash(password)
         await db.run(lambda conn: accounts.update_staff(conn, account["username"],
                                                         password_hash=new_hash))
     token, csrf = new_token(), new_token()
@@ -107,9 +103,12 @@ async def login(request: web.Request) -> web.Response:
     return response
 
 
-def _locked(seconds: float) -> web.Response:
-    minutes = max(1, math.ceil(seconds / 60))
-    response = json_error(staff_text("console_login_locked", minutes=minutes), 429)
+def _how_long(seconds: float) -> str:
+    return f"{math.ceil(seconds)} 秒" if seconds < 60 else f"{math.ceil(seconds / 60)} 分钟"
+
+
+def _wait(message: str, status: int, seconds: float) -> web.Response:
+    response = json_error(message, status)
     response.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
     return response
 
@@ -262,7 +261,7 @@ async def add_staff(request: web.Request, staff: StaffUser) -> web.Response:
     username, role = body.get("username"), body.get("role", "staff")
     if not isinstance(username, str) or not isinstance(role, str):
         raise BadRequest(staff_text("console_need_user_role"))
-    password_hash = await asyncio.to_thread(hash_password, _new_password(body))
+    password_hash = await request.app[PASSWORD_CHECKS].hash(_new_password(body))
     try:
         await request.app[DATABASE].run(accounts.add_staff, username, password_hash, role,
                                         time.time())
@@ -284,7 +283,7 @@ async def change_staff(request: web.Request, staff: StaffUser) -> web.Response:
             raise BadRequest("disabled must be true or false")
         changes["disabled"] = body["disabled"]
     if "password" in body:
-        changes["password_hash"] = await asyncio.to_thread(hash_password, _new_password(body))
+        changes["password_hash"] = await request.app[PASSWORD_CHECKS].hash(_new_password(body))
     if not changes:
         raise BadRequest("nothing to change: role, disabled or password")
     try:

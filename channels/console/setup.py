@@ -2,14 +2,19 @@
 every case change by the handoff desk), and safe headers on every console page."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from typing import AsyncIterator
 
 from aiohttp import web
 
 from channels.console import accounts, canned
+from channels.console.auth import PASSWORD_CHECKS
 from channels.console.hub import CONSOLE_HUB, ConsoleHub
+from channels.console.passwords import PasswordChecks
 from channels.console.routes import add_console_routes, queue_summaries
-from channels.gateway.keys import DATABASE, HANDOFF
+from channels.gateway.keys import DATABASE, HANDOFF, SETTINGS
 
 # Everything the page needs comes from the gateway itself: it works offline.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -25,18 +30,30 @@ def setup_console(app: web.Application) -> None:
 
 
 async def _hub(app: web.Application) -> AsyncIterator[None]:
-    await app[DATABASE].apply(accounts.SCHEMA)
-    await app[DATABASE].apply(canned.SCHEMA)
-    await app[DATABASE].run(canned.seed)   # a few canned replies, the first time only
+    db, settings = app[DATABASE], app[SETTINGS]
+    await db.apply(accounts.SCHEMA)
+    await db.apply(canned.SCHEMA)
+    await db.run(canned.seed)   # a few canned replies, the first time only
+    app[PASSWORD_CHECKS] = PasswordChecks(settings.console_password_checks)
+
+    async def live_sessions(sessions: set[str]) -> set[str]:
+        return await db.run(accounts.live_sessions, sessions, time.time())
+
     desk = app[HANDOFF]
-    hub = ConsoleHub(lambda: queue_summaries(desk))
+    hub = ConsoleHub(lambda: queue_summaries(desk), live_sessions,
+                     settings.console_session_check_seconds)
     desk.subscribe(hub.changed)
     desk.staff_online = hub.online
     app[CONSOLE_HUB] = hub
+    watcher = asyncio.get_running_loop().create_task(hub.watch_sessions())
     try:
         yield
     finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
         await hub.close_all()
+        app[PASSWORD_CHECKS].close()
 
 
 async def _close_sockets(app: web.Application) -> None:

@@ -154,17 +154,18 @@ async def test_login_cookie_is_httponly_samesite_strict_and_passwords_are_argon2
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
 
 
-async def test_repeated_failures_lock_the_login(aiohttp_client, make_settings):
-    settings = make_settings(console_login_max_failures=3, console_lockout_seconds=60)
+async def test_repeated_failures_make_the_next_try_wait(aiohttp_client, make_settings):
+    settings = make_settings(console_login_max_failures=3, console_login_delay_seconds=60)
     client = await aiohttp_client(create_app(settings))
     add_staff(settings, "chan")
-    for _ in range(2):
+    for _ in range(3):                            # the free tries
         resp = await client.post("/console/login", json={"username": "chan", "password": "wrong"})
         assert resp.status == 401 and "不对" in (await resp.json())["error"]
     resp = await client.post("/console/login", json={"username": "chan", "password": "wrong"})
-    assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
+    assert resp.status == 429 and 50 <= int(resp.headers["Retry-After"]) <= 60
+    assert "秒后再试" in (await resp.json())["error"]
     resp = await client.post("/console/login", json={"username": "chan", "password": PASSWORD})
-    assert resp.status == 429                     # even the right password, until it expires
+    assert resp.status == 429                     # even the right password, until the wait is over
     resp = await client.post("/console/login", json={"username": "ghost", "password": "x"})
     assert resp.status == 401                     # unknown names say the same as wrong passwords
 
