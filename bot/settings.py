@@ -68,6 +68,7 @@ class Settings:
     console_lockout_seconds: float = 300.0     # the longest wait
     console_password_checks: int = 2      # argon2 checks at once (threads of their own)
     console_session_check_seconds: float = 5.0   # open console pages re-check their login
+    console_group_min_cases: int = 5      # one source's unclaimed cases shown as a group (0: never)
     console_secure_cookie: bool = False   # Secure always (it is anyway over HTTPS, or with an
                                           # https console_origin)
     console_origin: str = ""              # public origin behind a proxy, e.g. https://kf.example
@@ -288,6 +289,7 @@ class Settings:
             ("console_lockout_seconds", self.console_lockout_seconds, 1, 86400),
             ("console_password_checks", self.console_password_checks, 1, 64),
             ("console_session_check_seconds", self.console_session_check_seconds, 0.2, 300),
+            ("console_group_min_cases", self.console_group_min_cases, 0, 10000),
             ("turns_conversation_minutes", self.turns_conversation_minutes, 1, 24 * 60),
         ]
         for name, value, low, high in checks:

@@ -15,7 +15,7 @@ from aiohttp import WSCloseCode, web
 
 log = logging.getLogger("kaifong.console")
 
-QueueReader = Callable[[], Awaitable[list[dict[str, Any]]]]
+QueueReader = Callable[[], Awaitable[dict[str, Any]]]
 SessionChecker = Callable[[set[str]], Awaitable[set[str]]]   # session hashes -> those still live
 
 
@@ -60,7 +60,7 @@ class ConsoleHub:
             self._pusher = asyncio.get_running_loop().create_task(self._push())
 
     async def snapshot(self) -> dict[str, Any]:
-        return {"type": "queue", "cases": await self._read_queue(), "changed": []}
+        return {"type": "queue", **await self._read_queue(), "changed": []}
 
     async def _push(self) -> None:
         while True:

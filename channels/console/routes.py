@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from aiohttp import WSMsgType, web
 
 from bot.texts import staff_text
-from channels.console import accounts, throttle
+from channels.console import accounts, queue, throttle
 from channels.console.auth import (PASSWORD_CHECKS, StaffUser, clear_session_cookie,
                                    current_staff, new_token, same_origin, set_session_cookie,
                                    staff_route, throttle_keys, token_hash)
@@ -27,18 +28,19 @@ from channels.console.hub import CONSOLE_HUB
 from channels.console.passwords import needs_rehash, weakness
 from channels.console.views import case_summary
 from channels.gateway.handoff import store
-from channels.gateway.handoff.desk import CaseError, HandoffDesk
+from channels.gateway.handoff.desk import CaseError
 from channels.gateway.http import BadRequest, json_error, json_ok, read_json_object, text_field
 from channels.gateway.keys import CATALOG, DATABASE, HANDOFF, RATINGS, SETTINGS
 
 log = logging.getLogger("kaifong.console")
 
-__all__ = ["CONSOLE_HUB", "add_console_routes", "queue_summaries"]
+__all__ = ["CONSOLE_HUB", "add_console_routes", "queue_view"]
 STATIC = Path(__file__).with_name("static")
 ASSETS = ("console.css", "console.js", "login.js", "favicon.svg", "common.js", "notify.js",
           "admin.js", "history.js", "figures.js", "figures.css", "print.css")
 CASE_SETS = {"open": store.OPEN, "closed": ("returned", "closed", "cancelled"), "all": store.STATES}
 MAX_REPLY_CHARS = 2000
+SOURCE = re.compile(r"[a-z][a-z0-9_]{0,15}:[0-9a-f]{6,64}")   # a case's source (gateway/clients.py)
 
 
 # --- pages --------------------------------------------------------------------------
@@ -134,20 +136,59 @@ _case_id = case_id_of
 _case_error = case_error
 
 
-async def queue_summaries(desk: HandoffDesk) -> list[dict[str, Any]]:
-    cases, places, last = await desk.cases(store.OPEN)
-    return [case_summary(c, places.get(c.id), last.get(c.id), None) for c in cases]
+def page_json(page: queue.QueuePage, viewer: Optional[StaffUser]) -> dict[str, Any]:
+    return {"cases": [case_summary(c, page.positions.get(c.id), page.last_words.get(c.id), viewer)
+                      for c in page.cases],
+            "groups": page.groups, "total": page.total, "counts": page.counts}
+
+
+async def queue_view(app: web.Application) -> dict[str, Any]:
+    """What every open console page is pushed: the first page of the open queue, grouped."""
+    group_min = app[SETTINGS].console_group_min_cases
+    page = await app[DATABASE].run(lambda conn: queue.read_page(conn, store.OPEN,
+                                                                group_min=group_min))
+    return page_json(page, None)
+
+
+def _number(request: web.Request, name: str, default: int, high: int) -> int:
+    raw = request.query.get(name, str(default))
+    if not raw.isdigit() or not 0 <= int(raw) <= high:
+        raise BadRequest(f"{name} must be 0-{high}")
+    return int(raw)
 
 
 @staff_route()
 async def list_cases(request: web.Request, staff: StaffUser) -> web.Response:
-    states = CASE_SETS.get(request.query.get("state", "open"))
+    """The cases, a page at a time (offset, limit: 200, at most 1000; `total` says how
+    many). grouped=1 folds a flood from one source into its group row (the page does);
+    source=… lists one source's cases."""
+    state = request.query.get("state", "open")
+    states = CASE_SETS.get(state)
     if states is None:
         raise BadRequest("state must be open, closed or all")
-    cases, places, last = await request.app[HANDOFF].cases(states)
-    return json_ok({"cases": [case_summary(c, places.get(c.id), last.get(c.id), staff)
-                              for c in cases],
+    offset = _number(request, "offset", 0, 10_000_000)
+    limit = max(1, _number(request, "limit", queue.PAGE, queue.MAX_LIMIT))
+    source = request.query.get("source") or None
+    if source is not None and not SOURCE.fullmatch(source):
+        raise BadRequest(staff_text("console_bad_source"))
+    group_min = (request.app[SETTINGS].console_group_min_cases
+                 if request.query.get("grouped") == "1" and state == "open" else 0)
+    page = await request.app[DATABASE].run(lambda conn: queue.read_page(
+        conn, states, offset=offset, limit=limit, group_min=group_min, source=source))
+    return json_ok({**page_json(page, staff), "offset": offset, "limit": limit,
                     "staff_online": request.app[CONSOLE_HUB].online()})
+
+
+@staff_route("admin")
+async def close_group(request: web.Request, staff: StaffUser) -> web.Response:
+    """Close every unclaimed open case of one source at once (a flood); the page asks
+    first. People still waiting are told, as when one case is closed."""
+    source = request.match_info["source"]
+    if not SOURCE.fullmatch(source):
+        raise BadRequest(staff_text("console_bad_source"))
+    closed = await request.app[HANDOFF].close_group(source, staff.username)
+    log.info("group of %d cases closed by %s", len(closed), staff.username)
+    return json_ok({"closed": closed})
 
 
 @staff_route()
@@ -313,6 +354,7 @@ def add_console_routes(app: web.Application) -> None:
     r.add_post("/console/api/cases/{case_id}/messages", send_message)
     r.add_post("/console/api/cases/{case_id}/handback", hand_back_case)
     r.add_post("/console/api/cases/{case_id}/close", close_case)
+    r.add_post("/console/api/groups/{source}/close", close_group)
     r.add_get("/console/api/figures", figures)
     r.add_get("/console/api/staff", list_staff)
     r.add_post("/console/api/staff", add_staff)

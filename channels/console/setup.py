@@ -13,7 +13,7 @@ from channels.console import accounts, canned
 from channels.console.auth import PASSWORD_CHECKS
 from channels.console.hub import CONSOLE_HUB, ConsoleHub
 from channels.console.passwords import PasswordChecks
-from channels.console.routes import add_console_routes, queue_summaries
+from channels.console.routes import add_console_routes, queue_view
 from channels.gateway.keys import DATABASE, HANDOFF, SETTINGS
 
 # Everything the page needs comes from the gateway itself: it works offline.
@@ -40,7 +40,7 @@ async def _hub(app: web.Application) -> AsyncIterator[None]:
         return await db.run(accounts.live_sessions, sessions, time.time())
 
     desk = app[HANDOFF]
-    hub = ConsoleHub(lambda: queue_summaries(desk), live_sessions,
+    hub = ConsoleHub(lambda: queue_view(app), live_sessions,
                      settings.console_session_check_seconds)
     desk.subscribe(hub.changed)
     desk.staff_online = hub.online

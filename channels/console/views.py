@@ -32,6 +32,10 @@ def case_summary(case: Case, position: Optional[int], last_words: Optional[str],
         # the person's channel cannot reach them now (WeChat's 48 hours, failed sends):
         # why, and to ring back, in the channel's words for staff
         "unreachable": case.facts.get(UNREACHABLE),
+        # where it came from (a keyed hash, never the address or number itself), and whether
+        # that source was over its limit of cases when this one opened (only an emergency is)
+        "source": case.source,
+        "throttled": case.throttled,
     }
 
 

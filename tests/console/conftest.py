@@ -16,11 +16,12 @@ import pytest
 from aiohttp import web
 
 from bot.catalog import load_catalog
+from bot.settings import Settings
 from bot.texts import say
 from channels.tools.stack import ROOT
 from tests.conftest import FakeRasa
 from tests.handoff.conftest import (PASSWORD, StaffClient, add_staff, chat,  # noqa: F401
-                                    client, make_settings, settings, staff_login)
+                                    client, make_settings, staff_login)
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "console"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -94,6 +95,13 @@ async def fake_rasa(aiohttp_server) -> ActionsLikeRasa:
     server = await aiohttp_server(fake.app())
     fake.url = str(server.make_url("")).rstrip("/")
     return fake
+
+
+@pytest.fixture
+def settings(make_settings) -> Settings:
+    """Every person in these tests comes from one address (one `source`): a queue of them
+    is what these tests look at, not a flood (tests/console/test_queue_groups.py is)."""
+    return make_settings(console_group_min_cases=0, limit_cases_per_source="0")
 
 
 def base_url(client) -> str:

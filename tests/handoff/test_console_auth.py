@@ -15,7 +15,8 @@ ADMIN_ONLY = {("GET", "/console/api/figures"), ("GET", "/console/api/staff"),
               ("POST", "/console/api/staff"), ("POST", "/console/api/staff/{username}"),
               ("POST", "/console/api/canned"), ("POST", "/console/api/canned/{reply_id}"),
               ("GET", "/console/api/figures/tables"), ("GET", "/console/figures/{name}.csv"),
-              ("GET", "/console/figures/report"), ("POST", "/console/api/unresolved/label")}
+              ("GET", "/console/figures/report"), ("POST", "/console/api/unresolved/label"),
+              ("POST", "/console/api/groups/{source}/close")}
 # a page sends the browser to the login; the rest answer 401
 PAGES = {"/console", "/console/figures", "/console/figures/report"}
 
@@ -31,7 +32,7 @@ def console_routes(app) -> list[tuple[str, str]]:
 
 
 def concrete(path: str) -> str:
-    path = re.sub(r"\{(case_id|reply_id)\}", "1", path)
+    path = re.sub(r"\{(case_id|reply_id)\}", "1", path).replace("{source}", "addr:0123456789ab")
     return re.sub(r"\{name\}", "conversations", re.sub(r"\{username\}", "chan", path))
 
 

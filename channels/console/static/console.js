@@ -12,8 +12,15 @@ const ANSWER = {yes: "是", no: "不是"};
 const KNOWN_FACTS = new Set(["service_name", "slow_speech", "unreachable", "for_whom", "answers"]);
 const LONG_WAIT = 5 * 60;        // a wait this long is marked 「较久」
 const VERY_LONG_WAIT = 15 * 60;  // and this long 「很久」
+const PAGE = 200;                // cases a page of the queue holds (the server's page)
 
 let cases = [];
+let groups = [];          // repeated cases from one source, folded into one row each
+let counts = {waiting: 0, open: 0, unclaimed: 0};   // the whole open queue, every page
+let total = 0;            // cases in the list over every page
+let wanted = PAGE;        // how many of them this page shows (「再看 200 件」 adds a page)
+const expanded = new Map();   // source -> its cases, for the groups opened here
+let closingGroup = null;
 let openId = null;
 let openCase = null;
 let canned = [];
@@ -58,6 +65,7 @@ function queueItem(c) {
   if (c.staff) second.append(el("span", "接手：" + c.staff));
   if (c.callback) second.append(el("span", "电话 " + c.callback));
   if (c.unreachable) second.append(el("span", "联系不上", "badge unreachable"));
+  if (c.throttled) second.append(throttledBadge());
   if (c.last_words) second.append(el("span", "“" + c.last_words + "”", "last-words"));
   item.append(second);
   item.addEventListener("click", () => openCaseById(c.id));
@@ -65,20 +73,130 @@ function queueItem(c) {
   return item;
 }
 
+// An emergency from a source that had already asked for staff too often (a flood):
+// opened all the same, behind the others, and marked so.
+function throttledBadge() {
+  const badge = el("span", "来源求助过多", "badge throttled");
+  badge.title = "同一来源短时间内求助太多，这是之后来的紧急求助";
+  return badge;
+}
+
+function groupItem(g) {
+  const item = el("li", null, "group" + (g.urgent ? " has-urgent" : ""));
+  item.dataset.source = g.source;
+  const line = el("div", null, "case-line");
+  line.append(el("span", "同一来源", "badge group-badge"));
+  line.append(el("strong", g.cases + " 件", "group-count"));
+  line.append(el("span", g.channels.map((ch) => CHANNEL[ch] || ch).join("、")));
+  line.append(el("span", "最早等了 " + minutesSince(g.oldest), "wait"));
+  if (g.urgent) line.append(el("span", "含紧急 " + g.urgent + " 件", "badge urgent"));
+  if (g.throttled) line.append(throttledBadge());
+  item.append(line);
+  const buttons = el("div", null, "group-actions");
+  const open = expanded.has(g.source);
+  const toggle = button(open ? "收起" : "展开看这 " + g.cases + " 件", "plain small",
+                        () => toggleGroup(g.source));
+  toggle.setAttribute("aria-expanded", String(open));
+  buttons.append(toggle);
+  if (session.me && session.me.role === "admin") {
+    buttons.append(button("结束这一组", "danger small", () => askCloseGroup(g)));
+  }
+  item.append(buttons);
+  if (open) {
+    const inner = el("ul", null, "queue group-cases");
+    inner.setAttribute("aria-label", "同一来源的 " + g.cases + " 件");
+    inner.append(...(expanded.get(g.source) || []).map(queueItem));
+    item.append(inner);
+  }
+  return item;
+}
+
 function renderQueue() {
   const list = $("queue");
-  list.replaceChildren(...cases.map(queueItem));
-  $("queue-empty").hidden = cases.length > 0;
-  const waiting = cases.filter((c) => c.state === "waiting").length;
-  $("queue-count").textContent = "（等待 " + waiting + " 人，共 " + cases.length + " 件）";
-  $("next").disabled = !cases.some((c) => !c.staff && (c.state === "waiting" || c.state === "callback"));
+  const urgent = cases.filter((c) => c.urgent);
+  const rest = cases.filter((c) => !c.urgent);
+  list.replaceChildren(...urgent.map(queueItem), ...groups.map(groupItem), ...rest.map(queueItem));
+  $("queue-empty").hidden = cases.length > 0 || groups.length > 0;
+  $("queue-count").textContent = "（等待 " + counts.waiting + " 人，共 " + counts.open + " 件）";
+  $("next").disabled = !counts.unclaimed;
+  const more = $("queue-more");
+  more.hidden = total <= cases.length;
+  more.textContent = "再看 " + Math.min(PAGE, total - cases.length) + " 件（还有 " + (total - cases.length) + " 件）";
+}
+
+function takeQueue(data) {
+  cases = data.cases;
+  groups = data.groups || [];
+  counts = data.counts || counts;
+  total = data.total === undefined ? cases.length : data.total;
+  for (const source of [...expanded.keys()]) {
+    if (!groups.some((g) => g.source === source)) expanded.delete(source);
+  }
 }
 
 async function refreshQueue() {
-  const data = await api("GET", "/console/api/cases");
-  cases = data.cases;
+  takeQueue(await api("GET", "/console/api/cases?grouped=1&limit=" + wanted));
+  await Promise.all([...expanded.keys()].map(loadGroup));
   queueChanged(cases);
   renderQueue();
+}
+
+let refreshTimer = null;
+function refreshSoon() {   // a burst of pushes while more than a page is shown: one request
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => refreshQueue().catch(() => {}), 300);
+}
+
+async function loadGroup(source) {
+  const data = await api("GET", "/console/api/cases?state=open&source=" + encodeURIComponent(source));
+  expanded.set(source, data.cases);
+}
+
+async function toggleGroup(source) {
+  if (expanded.has(source)) {
+    expanded.delete(source);
+  } else {
+    try { await loadGroup(source); } catch (e) { notice(e.message); return; }
+  }
+  renderQueue();
+  const row = [...document.querySelectorAll("li.group")].find((li) => li.dataset.source === source);
+  if (row) row.querySelector(".group-actions button").focus();
+}
+
+$("queue-more").addEventListener("click", () => {
+  wanted += PAGE;
+  refreshQueue().catch((e) => notice(e.message));
+});
+
+// Closing a group asks here, in the page, and says what it closes.
+function askCloseGroup(g) {
+  closingGroup = g;
+  $("group-question").textContent = "结束同一来源的 " + g.cases + " 件还没人接手的案件？" +
+    (g.urgent ? "其中有紧急的 " + g.urgent + " 件，也会结束。" : "") + "还在等的人会收到“工作人员已结束对话”。";
+  $("group-bar").hidden = false;
+  $("group-confirm").focus();
+}
+$("group-cancel").addEventListener("click", () => { $("group-bar").hidden = true; closingGroup = null; });
+$("group-bar").addEventListener("keydown", (e) => { if (e.key === "Escape") $("group-cancel").click(); });
+$("group-confirm").addEventListener("click", async () => {
+  const g = closingGroup;
+  $("group-bar").hidden = true;
+  closingGroup = null;
+  if (!g) return;
+  try {
+    const done = await api("POST", "/console/api/groups/" + encodeURIComponent(g.source) + "/close");
+    expanded.delete(g.source);
+    await refreshQueue();
+    queueNotice("已结束同一来源的 " + done.closed.length + " 件。", true);
+  } catch (e) {
+    queueNotice(e.message);
+  }
+});
+
+function queueNotice(text, ok) {
+  const node = $("queue-notice");
+  node.textContent = text || "";
+  node.className = ok ? "notice ok" : "notice";
 }
 
 let figuresTimer = null;
@@ -353,9 +471,13 @@ function connect() {
   socket.addEventListener("message", (event) => {
     const message = JSON.parse(event.data);
     if (message.type !== "queue") return;
-    cases = message.cases;
-    queueChanged(cases);
-    renderQueue();
+    if (wanted > PAGE || expanded.size) {
+      refreshSoon();                  // more than the pushed first page is on screen
+    } else {
+      takeQueue(message);
+      queueChanged(cases);
+      renderQueue();
+    }
     queueFiguresSoon();
     if (openId !== null && message.changed.includes(openId)) openCaseById(openId, true);
     if (!$("admin-view").hidden) loadAdmin();
