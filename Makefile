@@ -21,7 +21,7 @@ MODEL        = .build/models/kaifong-$(MODEL_HASH).tar.gz
 SYS_PACKAGES := espeak-ng libespeak-ng1 chromium fonts-noto-cjk ffmpeg libopencore-amrnb0 \
                 baresip-core sip-tester
 
-.PHONY: help setup sysdeps run test chat call bench train validate model staff-add wechat-menu clean
+.PHONY: help setup sysdeps run test chat call bench train validate model staff-add wechat-menu purge clean
 
 help: ## Show this list
 	@echo "Kaifong (街坊): offline Mandarin/Cantonese public-service assistant"
@@ -118,6 +118,9 @@ staff-add: $(VENV)/.installed ## Add a console account: make staff-add NAME=chan
 
 wechat-menu: $(VENV)/.installed ## Print the WeChat custom menu JSON an operator uploads
 	@$(PY) -m channels.wechat.menu
+
+purge: $(VENV)/.installed ## Delete transcripts older than retention_days now (the gateway does it daily)
+	@$(PY) -m channels.tools.purge
 
 clean: ## Remove trained models, run data and test output (keeps the venvs)
 	rm -rf .build .run

@@ -1,20 +1,52 @@
-"""Rasa input channel for the gateway: the REST channel plus per-message metadata.
+"""Rasa input channel for the gateway: the REST channel plus per-message metadata, for
+the gateway alone.
 
 The gateway sends {"sender", "message", "metadata": {"language", "script",
 "channel"}}; actions read the language from the message metadata. Loaded by
 Rasa from bot/credentials.yml (runs in .venv-rasa, not in the gateway). The tracker store is
 tuned through its public extension point instead: bot/tracker_store.py.
-"""
-from typing import Any, Optional
 
+Rasa protects its HTTP API with a token but leaves every channel's webhook open to any
+caller; whoever reaches it could talk as any person. So every turn must carry the
+shared secret (header X-Kaifong-Token, the value Rasa's token comes from: the
+environment or a file, bot/rasa_server.py); without it the answer is 403. No secret
+configured: nobody gets in.
+"""
+import hmac
+from typing import Any, Awaitable, Callable, Optional
+
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
 from sanic.request import Request
+
+from bot.rasa_server import shared_secret
+
+HEADER = "X-Kaifong-Token"
+
+
+def from_the_gateway(request: Request, secret: str) -> bool:
+    given = request.headers.get(HEADER, "")
+    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
 
 
 class KaifongInput(RestInput):
     @classmethod
     def name(cls) -> str:
         return "kaifong"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+        secret = shared_secret()
+
+        @webhook.middleware("request")
+        async def only_the_gateway(request: Request) -> Any:
+            if request.path.rstrip("/").endswith("/webhook") and \
+                    not from_the_gateway(request, secret):
+                return response.json({"error": "forbidden"}, status=403)
+            return None
+
+        return webhook
 
     def get_metadata(self, request: Request) -> Optional[dict[str, Any]]:
         body = request.json or {}

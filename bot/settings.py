@@ -28,7 +28,8 @@ class Settings:
     port: int = 8080
     rasa_url: str = "http://127.0.0.1:5005"
     action_url: str = "http://127.0.0.1:5055"
-    rasa_token: str = ""
+    rasa_token: str = field(default="", repr=False)   # Rasa's HTTP API and webhook secret
+    rasa_token_file: str = ""      # or read it from this file (never on a command line)
     rasa_timeout: float = 10.0
     data_dir: str = str(ROOT / ".run")
     catalog_dir: str = str(ROOT / "bot" / "catalog")
@@ -39,6 +40,31 @@ class Settings:
     max_sessions: int = 20000
     hotline: str = "12345"
     log_level: str = "INFO"
+    # who the client is (channels/gateway/clients.py): behind a reverse proxy, its address
+    trusted_proxies: str = ""      # proxies (addresses or CIDRs) whose X-Forwarded-For is believed
+    allowed_hosts: str = ""        # Host names answered besides localhost (and host); * = any
+    # how much one client may ask (channels/gateway/limits.py): "N/s", "N/min", "N/hour", "N/day"
+    # as a bucket of N that refills over the period; 0 switches a limit off
+    limit_turns_per_conversation: str = "60/min"
+    limit_turns_per_address: str = "300/min"
+    limit_conversations_per_address: str = "120/hour"   # new /api conversations
+    limit_cases_per_source: str = "10/hour"   # cases for staff from one source; over it no new
+                                              # case, and an emergency's is marked throttled
+    limit_asr_per_address: str = "30/min"     # /api/asr requests
+    limit_tts_per_address: str = "120/min"    # /api/tts requests
+    limit_kiosk_messages: str = "240/min"     # messages one kiosk page sends (audio apart)
+    limit_kiosk_sockets_per_address: int = 8  # kiosk pages open at once from one address
+    limit_kiosk_sockets: int = 200            # kiosk pages open at once in all
+    limit_kiosk_queued_turns: int = 3         # turns one kiosk page may have waiting
+    limit_polls_per_address: int = 50         # long-polls open at once from one address
+    limit_polls_per_conversation: int = 2     # long-polls open at once for one conversation
+    body_read_seconds: float = 30.0           # a request body must have arrived by then
+    health_cache_seconds: float = 5.0         # /healthz answers from probes this fresh
+    # data at rest: transcripts, numbers to ring back, case facts, turn texts and rating
+    # reasons older than this are deleted by a daily job (and `make purge`); ratings, cases
+    # and turn records stay as counts without text. 0 keeps everything.
+    retention_days: float = 90.0
+    tracker_database: str = ""     # Rasa's tracker store; empty: <data_dir>/rasa_tracker.db
     # voice (voice/README.md): speech recognition (vosk) and speech output (pyttsx3 + espeak-ng)
     asr_model_cmn: str = str(ROOT / "models" / "vosk-model-small-cn-0.22")
     asr_model_yue: str = ""        # no public Cantonese vosk model: yue then listens with cmn
@@ -51,6 +77,8 @@ class Settings:
     tts_wpm_yue: int = 145
     tts_slow_factor: float = 0.7   # the slow rate for elders who ask
     tts_cache_size: int = 256      # synthesised sentences kept for frequent prompts
+    tts_cache_bytes: int = 32 * 1024 * 1024   # and at most this much audio in memory
+    asr_max_body_bytes: int = 8 * 1024 * 1024  # largest /api/asr body, whatever its header says
     tts_max_chars: int = 2000      # longest text /api/tts reads aloud
     tts_timeout: float = 20.0      # seconds to wait for one sentence
     voice_model_url: str = "https://alphacephei.com/vosk/models/vosk-model-small-cn-0.22.zip"
@@ -137,6 +165,7 @@ class Settings:
         if not self.hotline.isdigit():
             raise SettingsError(f"hotline must be digits only, not {self.hotline!r}")
         self._validate_voice()
+        self._validate_limits()
         self._validate_handoff()
         self._validate_kiosk()
         self._validate_fallback()
@@ -302,6 +331,60 @@ class Settings:
             raise SettingsError(f"console_origin must be an http(s) origin, "
                                 f"not {self.console_origin!r}")
 
+    # --- clients and limits ----------------------------------------------------------
+
+    LIMIT_RATES = ("limit_turns_per_conversation", "limit_turns_per_address",
+                   "limit_conversations_per_address", "limit_cases_per_source",
+                   "limit_asr_per_address", "limit_tts_per_address", "limit_kiosk_messages")
+
+    def rate(self, name: str) -> tuple[int, float]:
+        """(count, seconds) of a limit like "30/min"; count 0: no limit."""
+        return parse_rate(name, getattr(self, name))
+
+    def trusted_networks(self) -> list[Any]:
+        return [ipaddress.ip_network(p.strip(), strict=False)
+                for p in self.trusted_proxies.split(",") if p.strip()]
+
+    def host_names(self) -> set[str]:
+        """Host header names (without port) the gateway answers to; empty set: any."""
+        names = [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
+        if "*" in names:
+            return set()
+        local = {"localhost", "127.0.0.1", "::1"}
+        if self.host not in ("0.0.0.0", "::", ""):
+            local.add(self.host.lower())
+        if self.console_origin:
+            local.add(self.console_origin.split("://", 1)[1].split("/")[0].rsplit(":", 1)[0]
+                      .strip("[]").lower())
+        return local | {n.strip("[]") for n in names}
+
+    def _validate_limits(self) -> None:
+        for name in self.LIMIT_RATES:
+            self.rate(name)
+        try:
+            self.trusted_networks()
+        except ValueError:
+            raise SettingsError(f"trusted_proxies must be addresses or CIDRs, comma-separated; "
+                                f"not {self.trusted_proxies!r}") from None
+        if any(c in self.allowed_hosts for c in " /\\@\r\n"):
+            raise SettingsError(f"allowed_hosts must be host names, comma-separated; "
+                                f"not {self.allowed_hosts!r}")
+        checks = [
+            ("limit_kiosk_sockets_per_address", self.limit_kiosk_sockets_per_address, 1, 10000),
+            ("limit_kiosk_sockets", self.limit_kiosk_sockets, 1, 100000),
+            ("limit_kiosk_queued_turns", self.limit_kiosk_queued_turns, 1, 100),
+            ("limit_polls_per_address", self.limit_polls_per_address, 1, 100000),
+            ("limit_polls_per_conversation", self.limit_polls_per_conversation, 1, 100),
+            ("body_read_seconds", self.body_read_seconds, 1, 600),
+            ("health_cache_seconds", self.health_cache_seconds, 0, 600),
+            ("retention_days", self.retention_days, 0, 36500),
+            ("tts_cache_bytes", self.tts_cache_bytes, 0, 4 * 1024 ** 3),
+            ("asr_max_body_bytes", self.asr_max_body_bytes, 64 * 1024, 1024 ** 3),
+        ]
+        for name, value, low, high in checks:
+            if not low <= value <= high:
+                raise SettingsError(f"{name} must be {low}-{high}, not {value}")
+
     def _validate_voice(self) -> None:
         if not self.asr_model_cmn.strip():
             raise SettingsError("asr_model_cmn must name the Mandarin vosk model folder")
@@ -324,6 +407,26 @@ class Settings:
         if not self.voice_model_url.startswith(("https://", "http://", "file://")):
             raise SettingsError(f"voice_model_url must be an http(s) or file URL, "
                                 f"not {self.voice_model_url!r}")
+
+
+_PERIODS = {"s": 1.0, "sec": 1.0, "min": 60.0, "hour": 3600.0, "h": 3600.0, "day": 86400.0}
+
+
+def parse_rate(name: str, text: str) -> tuple[int, float]:
+    """"30/min" -> (30, 60.0); "0" -> (0, 1.0): no limit. SettingsError otherwise."""
+    raw = str(text).strip().lower()
+    if raw in ("0", "off", "0/min"):
+        return 0, 1.0
+    count, _, period = raw.partition("/")
+    try:
+        number = int(count)
+        seconds = _PERIODS[period.strip()]
+    except (ValueError, KeyError):
+        raise SettingsError(f"{name} must look like 30/min (per s, min, hour or day) or 0, "
+                            f"not {text!r}") from None
+    if not 0 <= number <= 1_000_000:
+        raise SettingsError(f"{name} must allow 0-1000000 per period, not {number}")
+    return number, seconds
 
 
 def _coerce(name: str, kind: Any, value: Any) -> Any:
@@ -369,4 +472,21 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     if unknown:
         raise SettingsError(f"unknown setting {unknown[0]!r}")
     coerced = {k: _coerce(k, known[k], v) for k, v in values.items()}
-    return dataclasses.replace(Settings(), **coerced).validate()
+    settings = dataclasses.replace(Settings(), **coerced)
+    if settings.rasa_token_file and not settings.rasa_token:
+        settings = dataclasses.replace(settings, rasa_token=read_secret_file(
+            "rasa_token_file", settings.rasa_token_file))
+    return settings.validate()
+
+
+def read_secret_file(name: str, path: str) -> str:
+    """A secret kept in a file (the way to give one without a command line or the
+    environment of every child); its first line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(f"{name}: cannot read {path}: {exc.strerror}") from None
+    secret = text.strip().splitlines()[0].strip() if text.strip() else ""
+    if not secret:
+        raise SettingsError(f"{name}: {path} is empty")
+    return secret

@@ -1,7 +1,7 @@
 """Run the gateway: python -m channels (settings from KAIFONG_* and KAIFONG_SETTINGS)."""
 from __future__ import annotations
 
-import logging
+import os
 import sys
 
 from aiohttp import web
@@ -9,13 +9,14 @@ from aiohttp import web
 from bot.catalog import CatalogError
 from bot.settings import SettingsError, load_settings
 from channels.gateway.app import create_app
+from channels.gateway.logs import setup_logging
 
 
 def main() -> int:
+    os.umask(0o077)   # what the gateway writes (databases, keys) is its own user's alone
     try:
         settings = load_settings()
-        logging.basicConfig(level=settings.log_level.upper(),
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        setup_logging(settings.log_level)   # one line per event, whatever a person typed
         app = create_app(settings)
     except (SettingsError, CatalogError) as exc:
         print(f"kaifong: cannot start: {exc}", file=sys.stderr)

@@ -111,12 +111,18 @@ def retry_on_taken_port(start: Callable[[], T], attempts: int = START_ATTEMPTS) 
 
 # --- the whole stack on new ports ------------------------------------------------------
 
+# The tests talk to a stack as many people at once, each from an address of its own
+# (tests/integration/helpers.py: X-Forwarded-For), through 127.0.0.1 as a trusted proxy:
+# the limits per address stay the defaults a community centre gets.
+TEST_ENV = {"KAIFONG_TRUSTED_PROXIES": "127.0.0.1"}
+
+
 def start_stack(model: Path, run_dir: Path, **extra_env: str) -> Stack:
     """Action server, Rasa and gateway on fresh ports in `run_dir`, started and owned."""
     def start() -> Stack:
         config = StackConfig(model=model, gateway_python=Path(sys.executable), port=free_port(),
                              rasa_port=free_port(), actions_port=free_port(), run_dir=run_dir,
-                             extra_env=dict(extra_env))
+                             extra_env={**TEST_ENV, **extra_env})
         stack = Stack(config)
         try:
             stack.start()
@@ -164,7 +170,7 @@ class Gateway:
             "KAIFONG_HOST": c.host, "KAIFONG_DATA_DIR": str(run_dir),
             "KAIFONG_RASA_URL": f"http://{c.host}:{c.rasa_port}",
             "KAIFONG_ACTION_URL": f"http://{c.host}:{c.actions_port}",
-            "KAIFONG_RASA_TOKEN": stack.token,
+            "KAIFONG_RASA_TOKEN": stack.token, **TEST_ENV,
         })
         self.env.update({"KAIFONG_" + k.upper(): str(v) for k, v in settings.items()})
         self.log = run_dir / "gateway.log"

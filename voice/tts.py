@@ -185,12 +185,15 @@ class TtsEngine:
 
     def __init__(self, wpm: Optional[dict[str, int]] = None, slow_factor: float = 0.7,
                  cache_size: int = 256, max_chars: int = 2000, timeout: float = 20.0,
-                 max_queue: int = 400, worker: Optional[SynthWorker] = None) -> None:
+                 max_queue: int = 400, worker: Optional[SynthWorker] = None,
+                 cache_bytes: int = 32 * 1024 * 1024) -> None:
         self.wpm = dict(wpm or {"cmn": 175, "yue": 145})
         self.slow_factor = slow_factor
         self.max_chars, self.timeout, self.max_queue = max_chars, timeout, max_queue
         self.cache_size = cache_size
+        self.cache_bytes = cache_bytes   # audio kept, whatever the number of sentences
         self._cache: "OrderedDict[tuple, SpeechChunk]" = OrderedDict()
+        self._cached_bytes = 0
         self._inflight: dict[tuple, _Inflight] = {}
         self.worker = worker or SynthWorker.shared()
         self.timeouts = 0
@@ -300,12 +303,21 @@ class TtsEngine:
             raise TtsUnavailable(f"speech synthesis took longer than {self.timeout:.0f} s") from None
 
     def _remember(self, key: tuple, chunk: SpeechChunk) -> None:
-        if self.cache_size <= 0:
+        size = len(chunk.pcm16)
+        if self.cache_size <= 0 or size > self.cache_bytes:
             return
+        old = self._cache.pop(key, None)
+        if old is not None:
+            self._cached_bytes -= len(old.pcm16)
         self._cache[key] = chunk
-        self._cache.move_to_end(key)
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        self._cached_bytes += size
+        while len(self._cache) > self.cache_size or self._cached_bytes > self.cache_bytes:
+            _, dropped = self._cache.popitem(last=False)
+            self._cached_bytes -= len(dropped.pcm16)
+
+    @property
+    def cached_bytes(self) -> int:
+        return self._cached_bytes
 
     def close(self) -> None:
         """Drop this application's queued sentences; the shared worker goes on."""
@@ -319,9 +331,13 @@ class TtsEngine:
                                 "cached": len(self._cache)}
         if self.worker.error or not self.worker.alive:
             return {"ok": False, **body, "error": self.worker.error or "the speech worker has stopped"}
+        if self.worker.pending() >= self.max_queue:   # busy is alive: add nothing to the queue
+            return {"ok": True, **body}
+        submitted = self.worker.submit("yi1", VOICES["cmn"], 175, 8000)
         try:
-            job = asyncio.wrap_future(self.worker.submit("yi1", VOICES["cmn"], 175, 8000))
-            await asyncio.wait_for(job, min(self.timeout, 5.0))
+            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(submitted)),
+                                   min(self.timeout, 5.0))
         except (asyncio.TimeoutError, TtsUnavailable) as exc:
+            submitted.cancel()   # a probe nobody waits for must not stay in the queue
             return {"ok": False, **body, "error": f"speech synthesis does not answer: {exc}"}
         return {"ok": True, **body}

@@ -1,13 +1,15 @@
 """The voice routes of the public API: POST /api/tts and POST /api/asr (shared/DESIGN.md)."""
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any, Optional
 
 from aiohttp import web
 
 from channels.gateway.http import BadRequest, json_error, json_ok, read_json_object, text_field
-from channels.gateway.keys import ASR_ENGINE, ASR_SLOTS, SETTINGS, TTS_ENGINE
+from channels.gateway.keys import (ASR_ENGINE, ASR_READERS, ASR_SLOTS, CLIENTS, LIMITS, SETTINGS,
+                                   TTS_ENGINE)
 from voice.asr import MAX_PHRASES, model_present
 from voice.audio import WavFormat, parse_wav_header
 from voice.errors import AudioError, GrammarError, ModelMissing, TextError, TtsUnavailable, VoiceBusy
@@ -39,6 +41,8 @@ def _choice(body: dict[str, Any], name: str, allowed: tuple, default: Any) -> An
 
 async def tts_handler(request: web.Request) -> web.Response:
     engine = request.app[TTS_ENGINE]
+    address = request.app[CLIENTS].address(request)
+    request.app[LIMITS].tts_address.check(address, "speech requests from this address")
     body = await read_json_object(request)
     text = text_field(body, "text", engine.max_chars)
     language = _choice(body, "language", tuple(VOICES), request.app[SETTINGS].default_language)
@@ -81,8 +85,10 @@ async def asr_handler(request: web.Request) -> web.Response:
         used, note = engine.resolve(language)
         if not model_present(engine.model_paths[used]):  # say so before reading any audio
             raise ModelMissing(used, engine.model_paths[used])
-        async with request.app[ASR_SLOTS]:
-            wav = await read_wav_body(request, engine.max_seconds)
+        address = request.app[CLIENTS].address(request)
+        request.app[LIMITS].asr_address.check(address, "recognition requests from this address")
+        wav = await _receive(request, engine.max_seconds)
+        async with request.app[ASR_SLOTS]:   # a slot only to decode, never to wait for bytes
             transcript = await engine.transcribe_wav(wav, language, phrases)
     except ModelMissing as exc:
         return json_error(str(exc), 503)
@@ -90,6 +96,8 @@ async def asr_handler(request: web.Request) -> web.Response:
         return json_error(str(exc), _AUDIO_STATUS.get(exc.kind, 400))
     except GrammarError as exc:
         raise BadRequest(str(exc)) from None
+    except VoiceBusy as exc:
+        return json_error(str(exc), 503, {"Retry-After": "2"})
     result: dict[str, Any] = {"text": transcript.text, "confidence": transcript.confidence,
                               "language": transcript.language}
     if note:
@@ -99,17 +107,39 @@ async def asr_handler(request: web.Request) -> web.Response:
     return json_ok(result)
 
 
-async def read_wav_body(request: web.Request, max_seconds: float) -> bytes:
-    """The request body, read as a stream and never more than `max_seconds` of audio
-    (the app's client_max_size is for JSON). AudioError for anything unusable."""
-    hard_cap = HEADER_BYTES + int(max_seconds * MAX_BYTE_RATE)
+async def _receive(request: web.Request, max_seconds: float) -> bytes:
+    """The audio, before any decoding slot is taken: a few bodies at a time, each within
+    body_read_seconds (a sender who trickles bytes holds nothing for long)."""
+    readers = request.app[ASR_READERS]
+    if readers.locked():
+        raise VoiceBusy("speech recognition is busy receiving audio; try again in a moment")
+    settings = request.app[SETTINGS]
+    async with readers:
+        try:
+            return await asyncio.wait_for(
+                read_wav_body(request, max_seconds, settings.asr_max_body_bytes),
+                settings.body_read_seconds)
+        except asyncio.TimeoutError:
+            raise BadRequest("the audio did not arrive in time", 408) from None
+
+
+async def read_wav_body(request: web.Request, max_seconds: float,
+                        max_bytes: int = 8 * 1024 * 1024) -> bytes:
+    """The request body, read as a stream and never more than `max_seconds` of audio nor
+    `max_bytes` in all, whatever the headers say (the app's client_max_size is for JSON).
+    The WAV header is checked first: a format no microphone sends is refused before the
+    rest is read. AudioError for anything unusable."""
+    hard_cap = min(max_bytes, HEADER_BYTES + int(max_seconds * MAX_BYTE_RATE))
     declared = request.content_length
     if declared is not None and declared > hard_cap:
         raise AudioError(f"the audio is too large: {declared} bytes, at most {hard_cap} "
                          f"({max_seconds:.0f} s)", AudioError.TOO_LONG)
     head = await _read_up_to(request, HEADER_BYTES)
     fmt = parse_wav_header(head)
-    limit = _body_limit(fmt, max_seconds)
+    if fmt.byte_rate > MAX_BYTE_RATE:
+        raise AudioError(f"{fmt.channels} channels of {fmt.bits}-bit samples at {fmt.rate} Hz is "
+                         f"not common audio: send mono or stereo 16-bit PCM", AudioError.UNSUPPORTED)
+    limit = min(_body_limit(fmt, max_seconds), hard_cap)
     parts = [head]
     size = len(head)
     while True:
@@ -118,7 +148,8 @@ async def read_wav_body(request: web.Request, max_seconds: float) -> bytes:
             break
         size += len(chunk)
         if size > limit:
-            raise AudioError(f"the audio is longer than {max_seconds:.0f} s", AudioError.TOO_LONG)
+            raise AudioError(f"the audio is longer than {max_seconds:.0f} s or larger than "
+                             f"{hard_cap} bytes", AudioError.TOO_LONG)
         parts.append(chunk)
     return b"".join(parts)
 

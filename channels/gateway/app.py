@@ -16,15 +16,20 @@ from bot.settings import Settings
 from channels.api.routes import setup_api_routes
 from channels.api.voice import setup_voice_routes
 from channels.console.setup import setup_console
-from channels.gateway.contract import Channels, PullChannel
+from channels.gateway.clients import Clients, load_key
+from channels.gateway.contract import Channels
+from channels.gateway.conversations import Conversations
 from channels.gateway.db import Database, database_path
 from channels.gateway.handoff.setup import setup_handoff
-from channels.gateway.http import error_middleware
-from channels.gateway.keys import (CATALOG, CHANNELS, DATABASE, HANDOFF, HEALTH_PROBES,
-                                   PIPELINE, RATINGS, SETTINGS, TURNS)
+from channels.gateway.health import Health
+from channels.gateway.http import error_middleware, host_middleware
+from channels.gateway.keys import (CATALOG, CHANNELS, CLIENTS, CONVERSATIONS, DATABASE, HANDOFF,
+                                   HEALTH, HEALTH_PROBES, LIMITS, PIPELINE, RATINGS, SETTINGS, TURNS)
+from channels.gateway.limits import Limits
 from channels.gateway.pipeline import Pipeline
 from channels.gateway.rasa_client import RasaClient
 from channels.gateway.ratings import RatingStore
+from channels.gateway.retention import setup_retention
 from channels.gateway.sessions import SessionStore
 from channels.gateway.speech import setup_speech
 from channels.gateway.turns import TurnLog
@@ -36,16 +41,20 @@ MAX_BODY = 64 * 1024  # JSON bodies; audio routes set their own limit
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[error_middleware, host_middleware],
+                          client_max_size=MAX_BODY)
     app[SETTINGS] = settings
     app[CATALOG] = load_catalog(settings.catalog_dir)  # a broken catalog stops start-up here
     app[HEALTH_PROBES] = {}
+    app[HEALTH] = Health(app[HEALTH_PROBES], settings.health_cache_seconds)
     app[CHANNELS] = Channels()
-    app[CHANNELS].register(PullChannel("api"))
+    app[CLIENTS] = Clients(settings, load_key(settings.data_dir))
+    app[LIMITS] = Limits(settings)
     app.cleanup_ctx.append(_database)
     setup_handoff(app)   # before the pipeline, which hands turns to it
     app.cleanup_ctx.append(_assistant)
     setup_speech(app)
+    setup_retention(app)
     setup_routes(app)
     return app
 
@@ -64,6 +73,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     db = Database(database_path(app[SETTINGS]))
     await db.open()
     app[DATABASE] = db
+    conversations = Conversations(db)   # /api conversations: opened by the server, with a token
+    await conversations.open()
+    app[CONVERSATIONS] = conversations
     try:
         yield
     finally:
@@ -87,6 +99,7 @@ async def _assistant(app: web.Application) -> AsyncIterator[None]:
             app[PIPELINE] = Pipeline(rasa, sessions, settings, ratings, handoff=app[HANDOFF],
                                      turns=turns)
             app[HEALTH_PROBES].update(rasa=rasa.rasa_health, actions=rasa.actions_health)
+            rasa.observer = app[HEALTH].observed
             yield
     finally:
         await turns.close()

@@ -10,12 +10,14 @@ writes to the same file.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, TypeVar
 
 from bot.settings import Settings
+from channels.gateway.files import DIR_MODE, FILE_MODE, private_database
 
 T = TypeVar("T")
 
@@ -28,7 +30,11 @@ def database_path(settings: Settings) -> Path:
 def connect(path: Path | str, schemas: Iterable[str] = ()) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), schemas applied."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    # Made for its owner only before SQLite opens it: SQLite gives the write-ahead log and
+    # shared memory the database's own mode. An older file is made private here too.
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+    private_database(path)
     conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")

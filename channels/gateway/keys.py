@@ -12,9 +12,13 @@ from aiohttp import web
 
 from bot.catalog import Service
 from bot.settings import Settings
+from channels.gateway.clients import Clients
 from channels.gateway.contract import Channels
+from channels.gateway.conversations import Conversations
 from channels.gateway.db import Database
 from channels.gateway.handoff.desk import HandoffDesk
+from channels.gateway.health import Health
+from channels.gateway.limits import Limits
 from channels.gateway.pipeline import Pipeline
 from channels.gateway.ratings import RatingStore
 from channels.gateway.turns import TurnLog
@@ -34,3 +38,8 @@ HEALTH_PROBES = web.AppKey("health_probes", dict[str, Callable[[], Awaitable[dic
 TTS_ENGINE = web.AppKey("tts_engine", TtsEngine)
 ASR_ENGINE = web.AppKey("asr_engine", AsrEngine)
 ASR_SLOTS = web.AppKey("asr_slots", asyncio.Semaphore)   # /api/asr decodes at once
+ASR_READERS = web.AppKey("asr_readers", asyncio.Semaphore)   # /api/asr bodies arriving at once
+HEALTH = web.AppKey("health", Health)            # /healthz: the probes, cached
+CLIENTS = web.AppKey("clients", Clients)         # who is asking: address, source, Host names
+LIMITS = web.AppKey("limits", Limits)            # how much one client may ask
+CONVERSATIONS = web.AppKey("conversations", Conversations)   # opened by the server, with a token

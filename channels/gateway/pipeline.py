@@ -8,6 +8,7 @@ person going away.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
@@ -26,6 +27,15 @@ from channels.gateway.turns import TurnFacts, TurnLog
 log = logging.getLogger("kaifong.pipeline")
 
 SWITCHED = {"yue": "switched_yue", "cmn": "switched_cmn"}
+# Rasa reads text that begins with "/" as an intent it must take without the NLU (and
+# "/rate{...}" with its entities): only the gateway may force one, never a person's words.
+_FORCED_INTENT = re.compile(r"^[\s/／⁄∕⧸]+")
+
+
+def for_the_nlu(text: str) -> str:
+    """A person's words as Rasa may read them: never a forced intent."""
+    cleaned = _FORCED_INTENT.sub("", text)
+    return cleaned if cleaned.strip() else "?"
 
 
 @dataclass
@@ -37,6 +47,7 @@ class TurnResult:
     unavailable: Optional[str] = None   # which part was down, when the assistant could not answer
     handoff: Optional[dict[str, Any]] = None  # {"state": "waiting", "position": 2}: staff have it
     slow: bool = False                  # the person asked for slower speech (voice channels)
+    limited: Optional[float] = None     # over a limit (no case opened): seconds to wait
 
 
 class Pipeline:
@@ -66,7 +77,7 @@ class Pipeline:
         if control is not None:
             act, service, confidence = intent_to_act(control[0]) + (1.0,)
         else:
-            parsed = await self.rasa.parse(said.normalized or text.strip())
+            parsed = await self.rasa.parse(for_the_nlu(said.normalized or text.strip()))
             intent = parsed.get("intent") or {}
             act, service = intent_to_act(intent.get("name"))
             confidence = float(intent.get("confidence") or 0.0)
@@ -83,10 +94,13 @@ class Pipeline:
         return self.sessions.get(sender).slow
 
     def start(self, sender: str, language: Optional[str] = None,
-              script: Optional[str] = None) -> LanguageState:
+              script: Optional[str] = None, source: Optional[str] = None) -> LanguageState:
         """A person begins (a kiosk language button, an answered call): what they chose
-        sticks until they change it; what they did not choose is still detected."""
+        sticks until they change it; what they did not choose is still detected.
+        `source`: where their cases come from (gateway/clients.py), when the channel knows."""
         session = self.sessions.get(sender)
+        if source is not None:
+            session.source = source
         state = session.language
         if language is not None:
             state = replace(state, language=language, language_locked=True)
@@ -103,6 +117,13 @@ class Pipeline:
         key = SWITCHED[language] if language else "switched_script"
         return self._result([{"text": say(key, state.language)}], state,
                             slow=self.is_slow(sender))
+
+    def notice(self, sender: str, key: str, **fields: Any) -> TurnResult:
+        """One of the gateway's own sentences (texts.yml `key`) for the person, in their
+        language and script (a turn refused for going too fast)."""
+        session = self.sessions.get(sender)
+        return self._result([{"text": say(key, session.language.language, **fields)}],
+                            session.language, slow=session.slow)
 
     def set_slow(self, sender: str) -> None:
         """Slower speech for the rest of the conversation (the phone's # key)."""
@@ -135,24 +156,31 @@ class Pipeline:
 
     # --- a turn ----------------------------------------------------------------
 
-    async def chat(self, sender: str, text: str, channel: str = "api") -> TurnResult:
+    async def chat(self, sender: str, text: str, channel: str = "api",
+                   source: Optional[str] = None) -> TurnResult:
         """One user turn of a conversation; turns of one sender run one at a time.
-        The text is read once here (bot.language.read) and that reading passed on."""
+        The text is read once here (bot.language.read) and that reading passed on.
+        `source`: where a case for the person comes from (gateway/clients.py); kept for
+        the conversation's later turns."""
         said = read(text)
         session = self.sessions.get(sender)
+        if source is not None:
+            session.source = source
         async with session.lock:
             state = session.language.observe(said)
             session.language = state
             if self.handoff is not None:
                 # A person is waiting for staff or talking with them: the turn is theirs,
                 # not the bot's (channels/gateway/handoff/desk.py).
-                routed = await self.handoff.route(sender, said, state, channel)
+                routed = await self.handoff.route(sender, said, state, channel,
+                                                  session.source)
                 if routed is not None:
                     session.language = replace(state, language=routed.language,
                                                script=routed.script)
                     self._record(sender, channel, session.language, routed.messages, "staff")
                     return self._result(routed.messages, session.language,
-                                        handoff=routed.handoff, slow=session.slow)
+                                        handoff=routed.handoff, slow=session.slow,
+                                        limited=routed.limited)
             switch = parse_switch(said)
             if switch is not None:
                 key = SWITCHED[switch.language] if switch.language else "switched_script"
@@ -161,12 +189,20 @@ class Pipeline:
                 return self._result(messages, state, slow=session.slow)
             return await self._dialogue(session, sender, said, state, channel)
 
+    async def repeat(self, sender: str, channel: str) -> TurnResult:
+        """The question on screen again, in the conversation's language now (the kiosk,
+        after a switch of language). The gateway asks for it; a person's words never can."""
+        session = self.sessions.get(sender)
+        async with session.lock:
+            return await self._dialogue(session, sender, read(""), session.language, channel,
+                                        forced="repeat")
+
     async def _dialogue(self, session: Any, sender: str, said: Utterance, state: LanguageState,
-                        channel: str) -> TurnResult:
+                        channel: str, forced: Optional[str] = None) -> TurnResult:
         # Emergencies, 「0」, 「返回」 and numbers are never left to the NLU's guess.
-        control = control_intent(said)
+        control = (forced, None) if forced else control_intent(said)
         choice = control[1] if control else None
-        message = "/" + control[0] if control else (said.normalized or said.raw.strip())
+        message = "/" + control[0] if control else for_the_nlu(said.normalized or said.raw.strip())
         metadata = {"language": state.language, "script": state.script,
                     "channel": channel, "choice": choice}
         shown = self.turns.shown(sender, control, state.language) if self.turns else None
@@ -183,17 +219,19 @@ class Pipeline:
             session.slow = True
         if self.ratings is not None:
             await self.ratings.record(sender, channel, signals)   # never fails the turn
-        log.info("turn channel=%s text=%s", channel, mask(said.raw)[:80].replace("\n", " "))
-        handoff = None
+        log.info("turn channel=%s text=%s", channel, mask(said.raw)[:80])   # logs.py: one line
+        handoff, limited = None, None
         if self.handoff is not None:
             self.handoff.remember(sender, said.raw, messages, shown)
             if isinstance(signals.get("handoff"), dict):
                 facts = {"slow_speech": True} if session.slow else None
                 routed = await self.handoff.start(sender, signals["handoff"], state, channel,
-                                                  facts)
+                                                  facts, source=session.source)
                 messages, handoff = messages + routed.messages, routed.handoff
+                limited = routed.limited
         self._record_dialogue(sender, channel, state, messages, signals, handoff, said.raw)
-        return self._result(messages, state, signals, handoff=handoff, slow=session.slow)
+        return self._result(messages, state, signals, handoff=handoff, slow=session.slow,
+                            limited=limited)
 
     # --- turn records (the figures) -----------------------------------------------
 
@@ -225,10 +263,11 @@ class Pipeline:
     def _result(self, messages: list[dict[str, Any]], state: LanguageState,
                 signals: Optional[dict[str, Any]] = None,
                 unavailable: Optional[str] = None,
-                handoff: Optional[dict[str, Any]] = None, slow: bool = False) -> TurnResult:
+                handoff: Optional[dict[str, Any]] = None, slow: bool = False,
+                limited: Optional[float] = None) -> TurnResult:
         converted = [self._convert(m, state) for m in messages]
         return TurnResult(converted, state.language, state.script, signals or {}, unavailable,
-                          handoff, slow)
+                          handoff, slow, limited)
 
     def _convert(self, message: dict[str, Any], state: LanguageState) -> dict[str, Any]:
         def conv(text: str) -> str:

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import aiohttp
+
+
+# The shared secret Rasa's Kaifong channel checks on every turn (only the gateway may talk
+# to Rasa's dialogue); the same value is Rasa's API token.
+WEBHOOK_HEADER = "X-Kaifong-Token"
 
 
 class AssistantUnavailable(Exception):
@@ -25,13 +30,16 @@ class RasaClient:
         self._session = session
         self._rasa = rasa_url.rstrip("/")
         self._actions = action_url.rstrip("/")
-        self._params = {"token": token} if token else {}
+        self._params = {"token": token} if token else {}       # Rasa's HTTP API
+        self._headers = {WEBHOOK_HEADER: token} if token else {}  # our channel (bot/rasa_channel.py)
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._probe_timeout = aiohttp.ClientTimeout(total=2)
+        self.observer: Callable[[bool], None] = lambda ok: None   # /healthz's cache (health.py)
 
-    async def _post(self, url: str, body: dict[str, Any]) -> Any:
+    async def _post(self, url: str, body: dict[str, Any], webhook: bool = False) -> Any:
+        params, headers = ({}, self._headers) if webhook else (self._params, {})
         try:
-            async with self._session.post(url, json=body, params=self._params,
+            async with self._session.post(url, json=body, params=params, headers=headers,
                                           timeout=self._timeout) as resp:
                 if resp.status >= 400:
                     raise AssistantUnavailable("rasa", f"HTTP {resp.status} from {url}")
@@ -48,8 +56,18 @@ class RasaClient:
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """One user turn through the dialogue; the bot's messages."""
+        try:
+            result = await self._send(sender, text, metadata)
+        except AssistantUnavailable:
+            self.observer(False)
+            raise
+        self.observer(True)
+        return result
+
+    async def _send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         result = await self._post(f"{self._rasa}/webhooks/kaifong/webhook",
-                                  {"sender": sender, "message": text, "metadata": metadata})
+                                  {"sender": sender, "message": text, "metadata": metadata},
+                                  webhook=True)
         if not isinstance(result, list):
             raise AssistantUnavailable("rasa", "unexpected webhook answer")
         if not result:

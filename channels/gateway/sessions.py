@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Optional
 
 from bot.language import LanguageState
 
@@ -18,6 +19,7 @@ class Session:
     language: LanguageState
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     slow: bool = False
+    source: Optional[str] = None   # where the person's cases come from (gateway/clients.py)
 
 
 class SessionStore:

@@ -13,7 +13,8 @@ from typing import Any, AsyncIterator
 
 from aiohttp import web
 
-from channels.gateway.keys import ASR_ENGINE, ASR_SLOTS, HEALTH_PROBES, SETTINGS, TTS_ENGINE
+from channels.gateway.keys import (ASR_ENGINE, ASR_READERS, ASR_SLOTS, HEALTH_PROBES, SETTINGS,
+                                   TTS_ENGINE)
 from voice.asr import AsrEngine
 from voice.tts import TtsEngine
 
@@ -29,7 +30,8 @@ async def _voice_engines(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     tts = TtsEngine(wpm={"cmn": settings.tts_wpm_cmn, "yue": settings.tts_wpm_yue},
                     slow_factor=settings.tts_slow_factor, cache_size=settings.tts_cache_size,
-                    max_chars=settings.tts_max_chars, timeout=settings.tts_timeout)
+                    max_chars=settings.tts_max_chars, timeout=settings.tts_timeout,
+                    cache_bytes=settings.tts_cache_bytes)
     asr = AsrEngine({"cmn": settings.asr_model_cmn, "yue": settings.asr_model_yue},
                     fallbacks={"yue": "cmn"}, workers=settings.asr_workers,
                     max_seconds=settings.asr_max_seconds,
@@ -38,6 +40,9 @@ async def _voice_engines(app: web.Application) -> AsyncIterator[None]:
     app[TTS_ENGINE] = tts
     app[ASR_ENGINE] = asr
     app[ASR_SLOTS] = asyncio.Semaphore(settings.asr_max_concurrent)
+    # bodies arriving at once (read before a decoding slot is taken, so a slow sender
+    # holds no slot): bounded too, each with a deadline (channels/api/voice.py)
+    app[ASR_READERS] = asyncio.Semaphore(settings.asr_max_concurrent * 2)
 
     async def asr_probe() -> dict[str, Any]:
         return asr.status()

@@ -13,8 +13,8 @@ from aiohttp import WSCloseCode, web
 from bot.texts import say
 from channels.gateway.handoff.desk import HandoffDesk
 from channels.gateway.http import json_error
-from channels.gateway.keys import (ASR_ENGINE, CATALOG, CHANNELS, HANDOFF, PIPELINE, SETTINGS,
-                                   TTS_ENGINE)
+from channels.gateway.keys import (ASR_ENGINE, CATALOG, CHANNELS, CLIENTS, HANDOFF, LIMITS,
+                                   PIPELINE, SETTINGS, TTS_ENGINE)
 from channels.kiosk import connection
 from channels.kiosk.channel import LOCATION_FACT, KioskChannel
 from channels.kiosk.connection import KioskSocket
@@ -131,25 +131,37 @@ async def static_file(request: web.Request) -> web.StreamResponse:
 
 
 def _same_origin(request: web.Request) -> bool:
-    """A page from another site must not drive the kiosk (and hear its microphone)."""
+    """A page from another site must not drive the kiosk (and hear its microphone). A
+    browser always says where its page came from; a client that does not is no kiosk.
+    (The Host name itself is checked for every request: gateway/clients.py.)"""
     origin = request.headers.get("Origin")
-    return origin is None or origin == f"{request.scheme}://{request.host}"
+    return origin is not None and origin == f"{request.scheme}://{request.host}"
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
     if not _same_origin(request):
         return json_error(say("kiosk_wrong_origin", "cmn"), 403)
     app = request.app
+    address = app[CLIENTS].address(request)
+    limits = app[LIMITS]
+    with limits.kiosk_sockets.hold(address, "kiosk pages open from this address", 10):
+        return await _serve(request, address)
+
+
+async def _serve(request: web.Request, address: str) -> web.WebSocketResponse:
+    app = request.app
     hub = app[KIOSK_HUB]
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_MESSAGE, compress=False)
     await ws.prepare(request)
+    guard = connection.Guard(app[LIMITS], address, app[SETTINGS].limit_kiosk_queued_turns)
     visit = KioskVisit(KioskSocket(ws), app[SETTINGS], app[PIPELINE], app[TTS_ENGINE],
-                       app[ASR_ENGINE], app[CATALOG], staff_online=hub.channel.staff_online)
+                       app[ASR_ENGINE], app[CATALOG], staff_online=hub.channel.staff_online,
+                       source=app[CLIENTS].address_source(address), guard=guard)
     hub.join(visit, ws)
     await visit.send_ui("hello")
     watcher = asyncio.get_running_loop().create_task(visit.watch_idle())
     try:
-        await connection.receive(ws, visit)
+        await connection.receive(ws, visit, guard)
     finally:
         watcher.cancel()
         hub.finish(visit)

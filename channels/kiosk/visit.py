@@ -29,7 +29,8 @@ from channels.gateway.listening import HOLD, TAP, Heard, Listener
 from channels.gateway.pipeline import Pipeline, TurnResult
 from channels.gateway.speaking import SCREEN, Speaker, spoken
 from channels.kiosk import ui
-from channels.kiosk.connection import KioskSocket
+from channels.gateway.limits import Limited
+from channels.kiosk.connection import Guard, KioskSocket
 from channels.kiosk.idle import ASK, RESET, IdleWatch
 from channels.kiosk.screen import Screen
 from voice.asr import AsrEngine
@@ -45,7 +46,6 @@ MIC_RATES = range(8000, 96001)
 SPEECH_RATE = 16000          # what the page plays; it resamples to its own output itself
 WATCH_EVERY = 0.5            # seconds between looks at the idle clock
 CANCEL_PAYLOADS = ("取消",)  # what a person types to leave the queue (the banner has a button)
-REPEAT = "/repeat"           # the question on screen again, in the conversation's language now
 
 
 def new_sender() -> str:
@@ -56,8 +56,11 @@ class KioskVisit:
     def __init__(self, socket: KioskSocket, settings: Settings, pipeline: Pipeline,
                  tts: TtsEngine, asr: AsrEngine, services: Mapping[str, Service],
                  clock: Callable[[], float] = time.monotonic,
-                 staff_online: Callable[[], bool] = lambda: True) -> None:
+                 staff_online: Callable[[], bool] = lambda: True,
+                 source: Optional[str] = None, guard: Optional[Guard] = None) -> None:
         self.socket, self.settings, self.pipeline = socket, settings, pipeline
+        self.source = source      # where this kiosk's cases come from (gateway/clients.py)
+        self.guard = guard or Guard(None, "", 1_000_000)   # the page's limits (connection.py)
         self.asr, self.services, self.clock = asr, services, clock
         self.staff_online = staff_online
         self.screen = Screen()                   # what the page shows, to draw it again
@@ -198,7 +201,7 @@ class KioskVisit:
         """A new person: a new sender, their choice of language and script kept."""
         self.sender = new_sender()
         self.language, self.script = language, script
-        self.pipeline.start(self.sender, language, script)
+        self.pipeline.start(self.sender, language, script, source=self.source)
         self.idle.activity(self.clock())
         log.info("kiosk: a new person (%s)", language)
 
@@ -225,7 +228,7 @@ class KioskVisit:
         if not new_language:
             self.speaker.say(told[0]["text"], self.language, result.slow)
         elif choices == "bot" and self.handoff is None:
-            self._spawn(self._turn(REPEAT, None, lead=told))
+            self._spawn(self._turn("", None, lead=told, repeat=True))
         else:
             await self._show_menu(choices or "services", lead=told)
 
@@ -273,12 +276,18 @@ class KioskVisit:
             await self._say_only("unavailable", hotline=self.settings.hotline)
 
     async def _turn(self, text: str, shown: Optional[str],
-                    lead: Sequence[Mapping[str, Any]] = ()) -> None:
-        """One turn; `shown` is the person's bubble (None: a turn the kiosk asks for
-        itself, such as the question on screen again after a switch of language)."""
+                    lead: Sequence[Mapping[str, Any]] = (), repeat: bool = False) -> None:
+        """One turn; `shown` is the person's bubble. `repeat`: the question on screen
+        again, asked by the kiosk itself after a switch of language (Pipeline.repeat)."""
         if self.sender is None:
             self._begin(self.language, self.script)
         sender = self.sender
+        if not repeat:
+            try:
+                self.guard.turn(sender, self.busy)
+            except Limited:
+                await self._say_only("too_many_requests")
+                return
         self.busy += 1
         try:
             async with self._turns:
@@ -286,7 +295,11 @@ class KioskVisit:
                     return   # the kiosk was cleared meanwhile
                 if shown is not None:
                     await self._user(shown)
-                result = await self.pipeline.chat(sender, text, channel="kiosk")
+                if repeat:
+                    result = await self.pipeline.repeat(sender, channel="kiosk")
+                else:
+                    result = await self.pipeline.chat(sender, text, channel="kiosk",
+                                                      source=self.source)
                 if sender == self.sender:
                     result.messages[:0] = lead
                     await self._answer(result)

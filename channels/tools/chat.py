@@ -11,16 +11,17 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 from typing import Any, Optional
 
 from channels.tools.stack import Stack, StackConfig, StackError
 
 
-def post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    req = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"),
-                                 headers={"Content-Type": "application/json"})
+def post(url: str, body: dict[str, Any], token: str = "") -> tuple[int, dict[str, Any]]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"), headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, json.loads(resp.read())
@@ -45,13 +46,14 @@ def show(body: dict[str, Any]) -> None:
         print("  (" + body["error"] + ")")
 
 
-def poll_staff(url: str, sender: str, stop: threading.Event) -> None:
+def poll_staff(url: str, token: str, stop: threading.Event) -> None:
     """Print messages from staff (after a handoff) as they arrive: the long-poll."""
     after = 0
     while not stop.is_set():
+        req = urllib.request.Request(f"{url}/api/chat/messages?after={after}&timeout=20",
+                                     headers={"Authorization": f"Bearer {token}"})
         try:
-            with urllib.request.urlopen(f"{url}/api/chat/{sender}/messages?after={after}&timeout=20",
-                                        timeout=30) as resp:
+            with urllib.request.urlopen(req, timeout=30) as resp:
                 body = json.loads(resp.read())
         except (urllib.error.URLError, OSError, ValueError):
             stop.wait(2)
@@ -81,10 +83,16 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f"kaifong: {exc}", file=sys.stderr)
             return 1
         args.url = stack.gateway_url
-    sender = "cli-" + uuid.uuid4().hex[:8]
+    status, opened = post(args.url + "/api/conversations", {"user": "make-chat"})
+    if status != 201:
+        print(f"kaifong: no conversation ({status}: {opened.get('error')})", file=sys.stderr)
+        if stack:
+            stack.stop()
+        return 1
+    token = opened["token"]   # the conversation's key: only this terminal has it
     print("Type in Mandarin or Cantonese (简/繁). Ctrl-D or 'exit' to leave.")
     stop = threading.Event()
-    threading.Thread(target=poll_staff, args=(args.url, sender, stop), daemon=True).start()
+    threading.Thread(target=poll_staff, args=(args.url, token, stop), daemon=True).start()
     try:
         while True:
             try:
@@ -95,7 +103,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                 break
             if not text:
                 continue
-            status, body = post(args.url + "/api/chat", {"sender": sender, "text": text})
+            status, body = post(args.url + "/api/chat", {"text": text}, token)
             show(body)
     except KeyboardInterrupt:
         pass

@@ -1,7 +1,15 @@
-"""Start the whole assistant: action server, Rasa and the gateway, on 127.0.0.1.
+"""Start the whole assistant: action server, Rasa and the gateway, on 127.0.0.1, and
+keep it running.
 
 Used by `make run` and by the integration tests. Ctrl-C (or SIGTERM) stops all
-three; if one dies, the others are stopped and the reason is printed.
+three. If one part dies, the supervisor says so and starts it again after a pause
+that grows while it keeps dying (1 s, 2 s, 4 s ... at most a minute; back to 1 s
+once it has run for a minute); the others go on (the gateway answers with the
+apology meanwhile).
+
+Secrets never go on a command line (`ps` shows those to everyone): Rasa's token and
+the action server's are made anew at every start and given by the environment. The
+run folder is for its owner only (0700; files 0600: databases, logs, keys).
 
     python -m channels.tools.stack --model .build/models/<hash>.tar.gz
 """
@@ -15,12 +23,16 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
+
+PRIVATE_UMASK = 0o077   # what the parts create is theirs alone
+BACKOFF_FIRST, BACKOFF_MAX, STEADY_SECONDS = 1.0, 60.0, 60.0
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,8 +67,11 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.token = secrets.token_hex(24)  # Rasa's HTTP API token, new every start
+        self.action_token = secrets.token_hex(24)   # what Rasa shows the action server
         self.procs: dict[str, subprocess.Popen] = {}
         self._logs: dict[str, Path] = {}
+        self._argv: dict[str, list[str]] = {}
+        self._supervisor: Optional[Supervisor] = None
 
     @property
     def gateway_url(self) -> str:
@@ -71,6 +86,7 @@ class Stack:
             "KAIFONG_ACTION_URL": f"http://{c.host}:{c.actions_port}",
             "KAIFONG_RASA_URL": f"http://{c.host}:{c.rasa_port}",
             "KAIFONG_RASA_TOKEN": self.token,
+            "KAIFONG_ACTION_TOKEN": self.action_token,
             "KAIFONG_TRACKER_DB": str(c.run_dir / "rasa_tracker.db"),
             "KAIFONG_HOST": c.host,
             "KAIFONG_PORT": str(c.port),
@@ -84,27 +100,45 @@ class Stack:
     def _spawn(self, name: str, argv: list[str]) -> None:
         log_path = self.config.run_dir / f"{name}.log"
         self._logs[name] = log_path
-        with open(log_path, "ab") as out:  # the child keeps its own copy of the file
+        self._argv[name] = list(argv)
+        fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.chmod(log_path, 0o600)   # a log from before this rule was readable by all
+        with os.fdopen(fd, "ab") as out:  # the child keeps its own copy of the file
             self.procs[name] = subprocess.Popen(
                 argv, cwd=ROOT, env=self._env(), stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)  # our own Ctrl-C handling stops them in order
+                start_new_session=True,  # our own Ctrl-C handling stops them in order
+                umask=PRIVATE_UMASK)
+
+    def argv(self, name: str) -> list[str]:
+        """How each part is started (no secret in any of them)."""
+        c = self.config
+        return {
+            "actions": [str(c.rasa_python), "-m", "actions.server", "--port", str(c.actions_port)],
+            "rasa": [str(c.rasa_python), "-m", "bot.rasa_server", "--model", str(c.model),
+                     "--enable-api", "--interface", c.host, "--port", str(c.rasa_port),
+                     "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml"],
+            "gateway": [str(c.gateway_python), "-m", "channels"],
+        }[name]
 
     def start(self, timeout: float = 240.0) -> None:
         c = self.config
         if not c.model.is_file():
             raise StackError(f"no trained model at {c.model}: run 'make train'")
-        c.run_dir.mkdir(parents=True, exist_ok=True)
-        self._spawn("actions", [str(c.rasa_python), "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(c.actions_port)])
-        self._spawn("rasa", [str(c.rasa_python), "-m", "rasa", "run", "--model", str(c.model),
-                             "--enable-api", "--auth-token", self.token,
-                             "--interface", c.host, "--port", str(c.rasa_port),
-                             "--credentials", "bot/credentials.yml",
-                             "--endpoints", "bot/endpoints.yml"])
-        self._spawn("gateway", [str(c.gateway_python), "-m", "channels"])
+        make_private(c.run_dir)
+        for name in ("actions", "rasa", "gateway"):
+            self._spawn(name, self.argv(name))
         deadline = time.monotonic() + timeout
         for name in ("actions", "rasa", "gateway"):
             self.wait_ready(name, deadline - time.monotonic())
+
+    # --- keeping it running ------------------------------------------------------------
+
+    def supervise(self, say: Callable[[str], None] = print) -> "Supervisor":
+        """Watch the parts from a thread and start again any that dies (see the module
+        docstring). `stop()` ends the watch first."""
+        self._supervisor = Supervisor(self, say)
+        self._supervisor.start()
+        return self._supervisor
 
     def _ready_url(self, name: str) -> str:
         c = self.config
@@ -154,13 +188,74 @@ class Stack:
 
     def restart_process(self, name: str) -> None:
         """Used by tests: stop one part and start it again."""
-        argv = self.procs[name].args
+        argv = self._argv.get(name) or list(self.procs[name].args)
         self.stop_process(name)
-        self._spawn(name, list(argv))
+        self._spawn(name, argv)
+
+    def respawn(self, name: str) -> None:
+        """Start a part that has died again, as it was started."""
+        self._spawn(name, self._argv[name])
 
     def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.stop()
         for name in ("gateway", "rasa", "actions"):
             self.stop_process(name)
+
+
+class Supervisor(threading.Thread):
+    """Start again, with a growing pause, any part that has died; say so each time."""
+
+    def __init__(self, stack: Stack, say: Callable[[str], None], every: float = 0.5) -> None:
+        super().__init__(name="kaifong-supervisor", daemon=True)
+        self.stack, self.say, self.every = stack, say, every
+        self.restarts: dict[str, int] = {}
+        self._stopping = threading.Event()
+        self._pause = {name: BACKOFF_FIRST for name in stack.procs}
+        self._since = {name: time.monotonic() for name in stack.procs}
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout=10)
+
+    def run(self) -> None:
+        while not self._stopping.wait(self.every):
+            for name, proc in list(self.stack.procs.items()):
+                if self._stopping.is_set():
+                    return
+                code = proc.poll()
+                if code is None:
+                    if time.monotonic() - self._since[name] > STEADY_SECONDS:
+                        self._pause[name] = BACKOFF_FIRST   # it runs again: forgive
+                    continue
+                self._restart(name, code)
+
+    def _restart(self, name: str, code: int) -> None:
+        pause = self._pause.get(name, BACKOFF_FIRST)
+        how = f"signal {-code}" if code < 0 else f"exit code {code}"
+        self.say(f"kaifong: {name} stopped ({how}); starting it again in {pause:.0f} s "
+                 f"(log: {self.stack._logs.get(name)})")
+        if self._stopping.wait(pause):
+            return
+        try:
+            self.stack.respawn(name)
+        except OSError as exc:
+            self.say(f"kaifong: {name} could not be started again: {exc}")
+        self.restarts[name] = self.restarts.get(name, 0) + 1
+        self._since[name] = time.monotonic()
+        self._pause[name] = min(BACKOFF_MAX, pause * 2)
+
+
+def make_private(run_dir: Path) -> None:
+    """The run folder and everything in it for its owner only (databases, their
+    write-ahead logs, logs, keys: callback numbers, transcripts, password hashes)."""
+    run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(run_dir, 0o700)
+    for path in run_dir.rglob("*"):
+        if path.is_symlink():
+            continue
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
 def phone_line(gateway_url: str) -> str:
@@ -195,11 +290,12 @@ def main(argv: Optional[list[str]] = None) -> int:
               flush=True)
         stack.start()
         print(f"\nKaifong is ready: {stack.gateway_url}/", flush=True)
-        print(f"  API: POST {stack.gateway_url}/api/chat   health: {stack.gateway_url}/healthz")
+        print(f"  API: POST {stack.gateway_url}/api/conversations, then /api/chat   "
+              f"health: {stack.gateway_url}/healthz")
         print(f"  {phone_line(stack.gateway_url)}")
         print(f"  Logs: {stack.config.run_dir}/*.log     Press Ctrl-C to stop.\n", flush=True)
+        stack.supervise(lambda line: print(line, file=sys.stderr, flush=True))
         while True:
-            stack.check_alive()
             time.sleep(1)
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)

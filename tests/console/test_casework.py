@@ -12,7 +12,7 @@ from channels.gateway.handoff import store
 from channels.gateway.handoff.desk import masked_fact
 from bot.privacy import mask_phone
 from tests.console.test_console_inbox import age_case, backdate, finish_case
-from tests.handoff.conftest import chat, poll
+from tests.handoff.conftest import chat, name_of, poll
 
 
 async def test_next_takes_emergencies_then_the_longest_wait_then_callbacks(
@@ -28,7 +28,7 @@ async def test_next_takes_emergencies_then_the_longest_wait_then_callbacks(
     for _ in range(4):
         status, case = await chan.post("/console/api/next")
         assert status == 200, case
-        order.append((case["sender"], case["state"]))
+        order.append((name_of(client, case["sender"]), case["state"]))
     assert order == [("d", "with_staff"), ("b", "with_staff"), ("a", "with_staff"),
                      ("c", "callback")]
     assert order and case["callback"] == "13812345678"   # the claimer sees the number
@@ -42,7 +42,8 @@ async def test_two_staff_pressing_next_at_once_get_different_cases(client, staff
     chan, lee = await staff_login("chan"), await staff_login("lee")
     (s1, c1), (s2, c2) = await asyncio.gather(chan.post("/console/api/next"),
                                               lee.post("/console/api/next"))
-    assert (s1, s2) == (200, 200) and {c1["sender"], c2["sender"]} == {"a", "b"}
+    assert (s1, s2) == (200, 200) and \
+        {name_of(client, c1["sender"]), name_of(client, c2["sender"])} == {"a", "b"}
 
 
 async def test_a_case_goes_to_a_colleague_only_from_its_owner_or_an_admin(
@@ -89,10 +90,10 @@ async def test_history_filters_and_checks_its_input(client, settings, staff_logi
     await finish_case(chan, "old")
     backdate(settings, "old", 45)
     status, body = await chan.get("/console/api/history")
-    assert status == 200 and [c["sender"] for c in body["cases"]] == ["card"]
+    assert status == 200 and [name_of(client, c["sender"]) for c in body["cases"]] == ["card"]
     status, body = await chan.get("/console/api/history?from=2000-01-01&service=social_security_card"
                                   "&channel=api&staff=CHAN")
-    assert [c["sender"] for c in body["cases"]] == ["card"] and body["total"] == 1
+    assert [name_of(client, c["sender"]) for c in body["cases"]] == ["card"] and body["total"] == 1
     status, body = await chan.get("/console/api/history?from=2000-01-01")
     assert body["total"] == 2
     for bad in ("from=yesterday", "from=2030-01-02&to=2030-01-01", "service=pizza",

@@ -12,7 +12,7 @@ import pytest
 
 from channels.gateway.db import database_path
 from tests.console.conftest import ConsolePage, axe_violations, base_url, wait_until
-from tests.handoff.conftest import add_staff, chat, poll
+from tests.handoff.conftest import add_staff, chat, poll, sender_id
 
 playwright = pytest.importorskip("playwright.async_api")
 expect = playwright.expect
@@ -24,7 +24,7 @@ def age_case(settings, sender: str, minutes: float) -> None:
     try:
         then = time.time() - minutes * 60
         conn.execute("UPDATE cases SET waiting_since = ?, created_at = ? WHERE sender = ?",
-                     (then, then, sender))
+                     (then, then, sender_id(sender)))
         conn.commit()
     finally:
         conn.close()
@@ -87,9 +87,10 @@ async def test_the_case_shows_what_the_conversation_established_and_is_worked_in
     add_staff(settings, "chan")
     add_staff(settings, "lee")
     db = client.server.app[DATABASE]
-    await db.run(add_rating, "elder", 2, "senior_card", "api", "cmn", time.time() - 3600)
+    elder = sender_id("elder")
+    await db.run(add_rating, elder, 2, "senior_card", "api", "cmn", time.time() - 3600)
     await db.run(lambda conn: conn.execute(
-        "UPDATE ratings SET reason = '等了很久，电话13812345678没人接' WHERE sender = 'elder'"))
+        "UPDATE ratings SET reason = '等了很久，电话13812345678没人接' WHERE sender = ?", (elder,)))
     chan = await ConsolePage.open(browser, base_url(client), "chan")
     lee = await ConsolePage.open(browser, base_url(client), "lee")
     page = chan.page
@@ -182,7 +183,7 @@ def backdate(settings, sender: str, days: float) -> None:
     try:
         then = time.time() - days * 86400
         conn.execute("UPDATE cases SET created_at = ?, waiting_since = ? WHERE sender = ?",
-                     (then, then, sender))
+                     (then, then, sender_id(sender)))
         conn.commit()
     finally:
         conn.close()

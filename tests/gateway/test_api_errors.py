@@ -16,23 +16,32 @@ async def client(aiohttp_client, tmp_path):
     return await aiohttp_client(create_app(settings))
 
 
+async def open_conversation(client, **body) -> dict[str, str]:
+    resp = await client.post("/api/conversations", json=body)
+    assert resp.status == 201, await resp.text()
+    return {"Authorization": "Bearer " + (await resp.json())["token"]}
+
+
 async def post_raw(client, path, data, content_type="application/json"):
-    resp = await client.post(path, data=data, headers={"Content-Type": content_type})
+    headers = {"Content-Type": content_type}
+    if path == "/api/chat":
+        headers.update(await open_conversation(client))
+    resp = await client.post(path, data=data, headers=headers)
     return resp.status, await resp.json()
 
 
 @pytest.mark.parametrize("path", ["/api/chat", "/api/understand"])
 @pytest.mark.parametrize("data, content_type, status, words", [
-    (b'{"sender": "u1", "text": ""}', "application/json", 400, "empty"),
-    (b'{"sender": "u1", "text": "   "}', "application/json", 400, "empty"),
-    (b'{"sender": "u1"}', "application/json", 400, "required"),
-    (b'{"sender": "u1", "text": 5}', "application/json", 400, "string"),
-    ('{"sender": "u1", "text": "%s"}' % ("社" * 501), "application/json", 413, "too long"),
-    (b'{"sender": "u1", "text": "hi"', "application/json", 400, "malformed JSON"),
+    (b'{"text": ""}', "application/json", 400, "empty"),
+    (b'{"text": "   "}', "application/json", 400, "empty"),
+    (b'{}', "application/json", 400, "required"),
+    (b'{"text": 5}', "application/json", 400, "string"),
+    ('{"text": "%s"}' % ("社" * 501), "application/json", 413, "too long"),
+    (b'{"text": "hi"', "application/json", 400, "malformed JSON"),
     (b'["u1", "hi"]', "application/json", 400, "JSON object"),
-    (b'sender=u1&text=hi', "application/x-www-form-urlencoded", 415, "application/json"),
-    ('{"sender": "u1", "text": "社保卡"}'.encode("gbk"), "application/json", 400, "UTF-8"),
-    (b'{"sender": "u1", "text": "a\\u0000b"}', "application/json", 400, "NUL"),
+    (b'text=hi', "application/x-www-form-urlencoded", 415, "application/json"),
+    ('{"text": "社保卡"}'.encode("gbk"), "application/json", 400, "UTF-8"),
+    (b'{"text": "a\\u0000b"}', "application/json", 400, "NUL"),
 ])
 async def test_bad_requests_get_a_clear_4xx(client, path, data, content_type, status, words):
     got_status, body = await post_raw(client, path, data, content_type)
@@ -48,10 +57,21 @@ async def test_huge_body_is_refused_as_json(client):
     assert status == 413 and "too large" in body["error"]
 
 
-@pytest.mark.parametrize("sender", ["", "a" * 129, "u 1", "<script>", 7])
-async def test_bad_sender(client, sender):
-    resp = await client.post("/api/chat", json={"sender": sender, "text": "你好"})
-    assert resp.status == 400 and "sender" in (await resp.json())["error"]
+@pytest.mark.parametrize("user", ["", "a" * 129, "u 1", "<script>", 7])
+async def test_bad_user_id(client, user):
+    resp = await client.post("/api/conversations", json={"user": user})
+    assert resp.status == 400 and "user" in (await resp.json())["error"]
+
+
+@pytest.mark.parametrize("authorization", [None, "", "Bearer", "Bearer nope", "Basic dTE6eA==",
+                                           "u1"])
+async def test_a_turn_without_the_conversations_token_is_refused(client, authorization):
+    """The old API (a sender chosen by the client) is refused with a way forward."""
+    headers = {} if authorization is None else {"Authorization": authorization}
+    resp = await client.post("/api/chat", json={"sender": "u1", "text": "你好"}, headers=headers)
+    body = await resp.json()
+    assert resp.status == 401 and "POST /api/conversations" in body["error"]
+    assert resp.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 async def test_unknown_route_is_json_404(client):
@@ -60,7 +80,8 @@ async def test_unknown_route_is_json_404(client):
 
 
 async def test_assistant_down_gives_apology_with_hotline_in_the_users_language(client):
-    resp = await client.post("/api/chat", json={"sender": "u1", "text": "養老金點樣認證"})
+    resp = await client.post("/api/chat", json={"text": "養老金點樣認證"},
+                             headers=await open_conversation(client))
     assert resp.status == 503
     body = await resp.json()
     text = body["messages"][0]["text"]
@@ -86,7 +107,8 @@ async def test_healthz_names_the_parts_that_are_down(client):
 
 async def test_language_switch_is_answered_by_the_gateway_itself(client):
     # Even with Rasa down, 「講廣東話」 is understood and remembered.
-    resp = await client.post("/api/chat", json={"sender": "u2", "text": "講廣東話"})
+    resp = await client.post("/api/chat", json={"text": "講廣東話"},
+                             headers=await open_conversation(client, user="u2"))
     body = await resp.json()
     assert resp.status == 200 and body["language"] == "yue" and body["script"] == "hant"
     assert "廣東話" in body["messages"][0]["text"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import time
+import weakref
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import pytest
@@ -85,6 +87,8 @@ class StaffClient:
         return body["cases"]
 
     async def case_of(self, sender: str) -> dict[str, Any]:
+        """The case of a person by their name in the test (or by their sender id)."""
+        sender = sender_of(self.client, sender)
         for case in await self.cases("all"):
             if case["sender"] == sender:
                 status, body = await self.get(f"/console/api/cases/{case['id']}")
@@ -102,16 +106,78 @@ async def staff_login(aiohttp_client, client, settings):
     return login
 
 
+# --- people on /api/chat, by the names the tests give them ------------------------------
+# The server opens a conversation (POST /api/conversations) and gives its token; a test
+# names its people ("u1") and gets the same conversation for the same name on the same
+# gateway. The name is the integrator's own user id (metadata, not the key).
+
+@dataclass
+class Person:
+    name: str
+    sender: str     # the conversation id the server chose (what the console shows)
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+_people: "weakref.WeakKeyDictionary[Any, dict[str, Person]]" = weakref.WeakKeyDictionary()
+
+
+def _known(client) -> dict[str, Person]:
+    return _people.setdefault(client.server, {})
+
+
+async def person(client, name: str) -> Person:
+    """The person called `name` on this gateway (their conversation opened on first use)."""
+    known = _known(client)
+    if name not in known:
+        resp = await client.post("/api/conversations", json={"user": name})
+        assert resp.status == 201, await resp.text()
+        body = await resp.json()
+        known[name] = Person(name, body["conversation"], body["token"])
+        _latest[name] = body["conversation"]
+    return known[name]
+
+
+_latest: dict[str, str] = {}   # name -> the newest sender id given that name (one test at a time)
+
+
+def sender_id(name: str) -> str:
+    """For tests that write to the database themselves: the sender id of the person the
+    running test calls `name` (any other string as it is)."""
+    return _latest.get(name, name)
+
+
+def same_people(before, after) -> None:
+    """A restarted gateway on the same database: its people keep their conversations."""
+    _known(after).update(_known(before))
+
+
+def sender_of(client, name: str) -> str:
+    """The sender id of a person named in the test (any other string as it is)."""
+    found = _known(client).get(name)
+    return found.sender if found else name
+
+
+def name_of(client, sender: str) -> str:
+    """The test's name for a sender id the console shows (any other as it is)."""
+    return next((p.name for p in _known(client).values() if p.sender == sender), sender)
+
+
 async def chat(client, sender: str, text: str) -> dict[str, Any]:
-    resp = await client.post("/api/chat", json={"sender": sender, "text": text})
+    someone = await person(client, sender)
+    resp = await client.post("/api/chat", json={"text": text}, headers=someone.headers)
     assert resp.status == 200, await resp.text()
     return await resp.json()
 
 
 async def poll(client, sender: str, after: Optional[int] = None,
                timeout: float = 0) -> dict[str, Any]:
+    someone = await person(client, sender)
     query = f"?timeout={timeout}" + (f"&after={after}" if after is not None else "")
-    resp = await client.get(f"/api/chat/{sender}/messages{query}")
+    resp = await client.get(f"/api/chat/messages{query}", headers=someone.headers)
     assert resp.status == 200, await resp.text()
     return await resp.json()
 

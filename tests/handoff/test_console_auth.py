@@ -8,7 +8,7 @@ from aiohttp import WSMsgType, WSServerHandshakeError
 from channels.console.staff import main as staff_cli
 from channels.gateway.app import create_app
 from channels.gateway.db import database_path
-from tests.handoff.conftest import PASSWORD, StaffClient, add_staff, chat, origin
+from tests.handoff.conftest import PASSWORD, StaffClient, add_staff, chat, name_of, origin
 
 PUBLIC = {("GET", "/console/login"), ("POST", "/console/login"), ("GET", "/console/static/{name}")}
 ADMIN_ONLY = {("GET", "/console/api/figures"), ("GET", "/console/api/staff"),
@@ -222,7 +222,8 @@ async def test_websocket_needs_a_login_and_our_origin_and_pushes_the_queue(clien
     body = await chat(client, "u1", "我要找工作人员")
     assert "没有工作人员在线" not in str(body)      # someone is watching now
     pushed = await ws.receive_json(timeout=5)
-    assert pushed["type"] == "queue" and [c["sender"] for c in pushed["cases"]] == ["u1"]
+    assert pushed["type"] == "queue" and \
+        [name_of(client, c["sender"]) for c in pushed["cases"]] == ["u1"]
     assert pushed["changed"] == [pushed["cases"][0]["id"]]
     await staff.post("/console/logout")
     closing = await ws.receive(timeout=5)

@@ -8,7 +8,8 @@ from bot.language import detect_script
 from channels.gateway.handoff.hours import DAYS
 from channels.gateway.app import create_app
 from channels.gateway.keys import HANDOFF
-from tests.handoff.conftest import StaffClient, add_staff, chat, poll, texts
+from tests.handoff.conftest import (StaffClient, add_staff, chat, name_of, person, poll,
+                                    sender_of, texts)
 
 
 async def test_asking_for_a_person_queues_a_case_and_tells_the_place(client, staff_login):
@@ -26,8 +27,8 @@ async def test_asking_for_a_person_queues_a_case_and_tells_the_place(client, sta
 
     staff = await staff_login("chan")
     cases = await staff.cases()
-    assert [(c["sender"], c["position"], c["reason"], c["service"], c["service_name"])
-            for c in cases] == [("u-yue", 1, "asked", "social_security_card", "社保卡"),
+    assert [(name_of(client, c["sender"]), c["position"], c["reason"], c["service"],
+             c["service_name"]) for c in cases] == [("u-yue", 1, "asked", "social_security_card", "社保卡"),
                                 ("u-cmn", 2, "asked", None, None)]
 
 
@@ -39,7 +40,7 @@ async def test_an_emergency_goes_to_the_head_of_the_queue_marked(client, staff_l
     assert "优先" in texts(body)
     staff = await staff_login("chan")
     cases = await staff.cases()
-    assert [(c["sender"], c["urgent"], c["position"]) for c in cases] == [
+    assert [(name_of(client, c["sender"]), c["urgent"], c["position"]) for c in cases] == [
         ("u2", True, 1), ("u1", False, 2)]
     assert (await chat(client, "u1", "仲要等几耐"))["handoff"]["position"] == 2
 
@@ -219,7 +220,8 @@ async def test_long_poll_waits_for_the_staff_message_and_acknowledges_by_id(
 
     waiting = asyncio.create_task(poll(client, "u1", after=first["last_id"], timeout=120))
     desk = client.app[HANDOFF]                        # parked: the desk has its wake-up
-    await wait_for_condition(lambda: "u1" in desk._waiters)   # (no public view of that)
+    u1 = sender_of(client, "u1")
+    await wait_for_condition(lambda: u1 in desk._waiters)     # (no public view of that)
     assert not waiting.done()
     await staff.post(f"/console/api/cases/{case['id']}/messages", {"text": "您好"})
     got = await asyncio.wait_for(waiting, 60)         # woken by the message, not timed out
@@ -231,9 +233,12 @@ async def test_long_poll_waits_for_the_staff_message_and_acknowledges_by_id(
 
 
 async def test_long_poll_checks_its_input(client):
+    u1 = await person(client, "u1")
     for query in ("?after=-1", "?after=x", "?timeout=nan", "?timeout=-2"):
-        resp = await client.get(f"/api/chat/u1/messages{query}")
+        resp = await client.get(f"/api/chat/messages{query}", headers=u1.headers)
         assert resp.status == 400, query
-    resp = await client.get("/api/chat/bad%20sender/messages")
-    assert resp.status == 400
+    resp = await client.get("/api/chat/messages")                 # no token: nothing
+    assert resp.status == 401 and "token" in (await resp.json())["error"]
+    resp = await client.get(f"/api/chat/{u1.sender}/messages")    # the old path is gone
+    assert resp.status == 410
     assert (await poll(client, "nobody"))["messages"] == []

@@ -4,7 +4,7 @@ login, and still routes the person's messages to staff."""
 from aiohttp.test_utils import TestClient, TestServer
 
 from channels.gateway.app import create_app
-from tests.handoff.conftest import StaffClient, chat, poll
+from tests.handoff.conftest import StaffClient, chat, name_of, poll, same_people
 
 
 async def test_a_restart_loses_nothing(aiohttp_client, settings, fake_rasa, staff_login, client):
@@ -22,6 +22,7 @@ async def test_a_restart_loses_nothing(aiohttp_client, settings, fake_rasa, staf
     await client.close()                       # the gateway stops
 
     async with TestClient(TestServer(create_app(settings))) as again:   # and starts again
+        same_people(client, again)
         restarted = StaffClient(again)
         again.session.cookie_jar.update_cookies({"kf_console": cookie["kf_console"].value},
                                                 again.make_url("/console"))
@@ -31,7 +32,8 @@ async def test_a_restart_loses_nothing(aiohttp_client, settings, fake_rasa, staf
         after = await restarted.case_of("u1")
         assert after["state"] == "with_staff" and after["staff"] == "chan"
         assert after["transcript"] == before["transcript"]
-        assert [c["sender"] for c in await restarted.cases()] == ["waiting-one", "u1"]
+        assert [name_of(again, c["sender"]) for c in await restarted.cases()] == \
+            ["waiting-one", "u1"]
 
         got = await poll(again, "u1")                    # the messages not yet collected
         assert [m["text"] for m in got["messages"]] == [

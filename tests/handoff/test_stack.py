@@ -1,9 +1,7 @@
 """On the real stack (Rasa, actions, gateway) and in a real browser (Debian's
 chromium driven by Playwright): a Cantonese Traditional user asks for a person,
 staff log in, claim, reply in Simplified, hand back, and close."""
-import json
 import re
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -19,18 +17,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 STAFF_TEXT = "您好，我是工作人员，请问有什么可以帮您？"   # typed in Simplified
 
 
-def messages_for(base_url: str, sender: str, after: int = 0) -> dict:
-    url = f"{base_url}/api/chat/{sender}/messages?after={after}&timeout=15"
-    with urllib.request.urlopen(url, timeout=30) as resp:
-        return json.loads(resp.read())
+def messages_for(user: Conversation, after: int = 0) -> dict:
+    status, body = get(f"{user.base_url}/api/chat/messages?after={after}&timeout=15",
+                       timeout=30, headers=user.headers)
+    assert status == 200, body
+    return body
 
 
-def messages_since(base_url: str, sender: str, after: int) -> list[dict]:
+def messages_since(user: Conversation, after: int) -> list[dict]:
     """Everything after `after`, read without waiting (re-reading does not lose anything:
     unacknowledged messages come again)."""
-    url = f"{base_url}/api/chat/{sender}/messages?after={after}&timeout=0"
-    with urllib.request.urlopen(url, timeout=30) as resp:
-        return json.loads(resp.read())["messages"]
+    status, body = get(f"{user.base_url}/api/chat/messages?after={after}&timeout=0",
+                       timeout=30, headers=user.headers)
+    assert status == 200, body
+    return body["messages"]
 
 
 def test_a_person_asking_for_a_human_waits_with_a_place_and_the_list_needs_a_login(base_url):
@@ -87,9 +87,9 @@ def test_staff_take_a_cantonese_case_in_the_browser(base_url, stack_admin):
             page.fill("#reply", STAFF_TEXT)
             page.click("#send")
             expect(page.locator("#transcript")).to_contain_text(STAFF_TEXT)
-            got = messages_for(base_url, user.sender)
+            got = messages_for(user)
             while got["messages"][-1]["from"] != "staff":
-                got = messages_for(base_url, user.sender, got["last_id"])
+                got = messages_for(user, got["last_id"])
             assert got["messages"][-1]["text"] == "您好，我是工作人員，請問有什麼可以幫您？"
             assert_traditional(got["messages"][-1]["text"])
             assert got["handoff"]["state"] == "with_staff"
@@ -102,7 +102,7 @@ def test_staff_take_a_cantonese_case_in_the_browser(base_url, stack_admin):
             # hand back: the bot greets and answers again
             page.click("#handback")
             expect(page.locator("#notice")).to_contain_text("交回机器人")
-            got = messages_for(base_url, user.sender, got["last_id"])
+            got = messages_for(user, got["last_id"])
             assert got["messages"][-1]["text"] == "你好，我係街坊助手。仲有咩事？"
             body = user.say("長者卡點樣辦")
             assert body["handoff"] is None and body["messages"]
@@ -118,7 +118,7 @@ def test_staff_take_a_cantonese_case_in_the_browser(base_url, stack_admin):
             page.click("#close-confirm")
             expect(page.locator("#notice")).to_contain_text("案件已结束")
             assert dialogs == []
-            new = messages_since(base_url, user.sender, got["last_id"])   # the close is stored
+            new = messages_since(user, got["last_id"])   # the close is stored
             assert [(m["from"], m["text"]) for m in new] == [
                 ("assistant", "工作人員嚟咗，請講。"), ("assistant", "工作人員已經結束咗對話，多謝你！")]
             expect(page.locator(f'li.case[data-id="{second}"]')).to_have_count(0)
@@ -147,6 +147,6 @@ def test_a_second_handoff_shows_only_the_new_staff_messages(base_url, stack_admi
     staff.act(second, "claim")
     staff.act(second, "messages", {"text": "请问还有什么要帮忙？"})
     fresh = Conversation(base_url)                     # the person's next client starts anew
-    fresh.sender = user.sender
+    fresh.sender, fresh.token = user.sender, user.token   # (the same conversation)
     texts = [m["text"] for m in fresh.collect(timeout=10)["messages"]]
     assert texts == ["工作人员来了，请说。", "请问还有什么要帮忙？"]

@@ -2,19 +2,21 @@
 and a member of staff on the console API."""
 import http.cookiejar
 import json
+import random
 import time
 import urllib.error
 import urllib.request
-import uuid
 from typing import Any, Callable, Optional
 
 from bot.language import detect_script
 from tests.handoff.conftest import PASSWORD
 
 
-def post(url: str, body: Any, timeout: float = 30) -> tuple[int, dict]:
+def post(url: str, body: Any, timeout: float = 30,
+         headers: Optional[dict[str, str]] = None) -> tuple[int, dict]:
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json",
+                                                          **(headers or {})})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status, json.loads(resp.read())
@@ -22,28 +24,51 @@ def post(url: str, body: Any, timeout: float = 30) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
-def get(url: str, timeout: float = 10) -> tuple[int, dict]:
+def get(url: str, timeout: float = 10,
+        headers: Optional[dict[str, str]] = None) -> tuple[int, dict]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}),
+                                    timeout=timeout) as resp:
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
 
 
-class Conversation:
-    """One user talking to /api/chat."""
+def new_address() -> str:
+    """A client address of its own for each person: the test stacks trust 127.0.0.1 as
+    a reverse proxy (setting trusted_proxies), so the limits per address see people,
+    not the test run."""
+    return "10.%d.%d.%d" % tuple(random.SystemRandom().randrange(1, 255) for _ in range(3))
 
-    def __init__(self, base_url: str) -> None:
+
+class Conversation:
+    """One user talking to /api/chat: a conversation opened by the server, its token
+    on every call."""
+
+    def __init__(self, base_url: str, user: Optional[str] = None) -> None:
         self.url = base_url + "/api/chat"
         self.base_url = base_url
-        self.sender = new_sender()
+        self.address = new_address()
+        self.open(user)
         self.last: dict = {}
         self.last_id = 0
 
-    def say(self, text: str, expect_status: int = 200) -> dict:
-        status, body = post(self.url, {"sender": self.sender, "text": text})
-        assert status == expect_status, body
-        self.last = body
+    def open(self, user: Optional[str] = None) -> None:
+        status, body = post(self.base_url + "/api/conversations",
+                            {"user": user} if user else {},
+                            headers={"X-Forwarded-For": self.address})
+        assert status == 201, body
+        self.sender, self.token = body["conversation"], body["token"]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", "X-Forwarded-For": self.address}
+
+    def say(self, text: str, expect_status: Optional[int] = 200) -> dict:
+        """One turn; `expect_status` None takes any answer (see `status`)."""
+        status, body = post(self.url, {"text": text}, headers=self.headers)
+        assert expect_status is None or status == expect_status, body
+        self.status, self.last = status, body
         return body
 
     @property
@@ -58,19 +83,13 @@ class Conversation:
         return self.text + "\n" + "\n".join(self.buttons)
 
     def collect(self, timeout: float = 0) -> dict:
-        """GET /api/chat/{sender}/messages, acknowledging what this person has already seen."""
-        status, body = get(f"{self.base_url}/api/chat/{self.sender}/messages"
-                           f"?after={self.last_id}&timeout={timeout}", timeout=timeout + 30)
+        """GET /api/chat/messages, acknowledging what this person has already seen."""
+        status, body = get(f"{self.base_url}/api/chat/messages"
+                           f"?after={self.last_id}&timeout={timeout}", timeout=timeout + 30,
+                           headers=self.headers)
         assert status == 200, body
         self.last_id = body["last_id"] or self.last_id
         return body
-
-
-def new_sender() -> str:
-    """A new conversation id of letters only (a run of digits would be masked in the
-    console as if it were a phone number), never repeated: pytest-randomly reseeds
-    `random` for every test, uuid4 reads the OS."""
-    return "t-" + uuid.uuid4().hex[:12].translate(str.maketrans("0123456789", "ghijklmnop"))
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 60, what: str = "") -> Any:

@@ -13,7 +13,7 @@ import pytest
 from bot.catalog import load_catalog
 from bot.language import to_script
 from channels.tools.stack import Stack
-from tests.integration.helpers import Conversation, get
+from tests.integration.helpers import Conversation, get, wait_until
 from tests.processes import restart_and_wait, start_stack
 
 pytestmark = pytest.mark.stack
@@ -53,7 +53,7 @@ def test_action_server_down_and_back(own_stack):
     alone = Conversation(own_stack.gateway_url)     # as if nothing had happened
     alone.say("社保卡丢了怎么办")
     assert body["messages"] == alone.say("第一个")["messages"]
-    assert health(own_stack)["status"] == "ok"
+    wait_until(lambda: health(own_stack)["status"] == "ok", what="/healthz ok again")
 
 
 def test_rasa_down_and_back_mid_walk(own_stack):
@@ -71,4 +71,4 @@ def test_rasa_down_and_back_mid_walk(own_stack):
         restart_and_wait(own_stack, "rasa")
     walk.say("2")                                   # still the option on screen: 手機點樣辦
     assert to_script(PENSION.text("online", "yue"), "yue", "hant") in walk.text
-    assert health(own_stack)["status"] == "ok"
+    wait_until(lambda: health(own_stack)["status"] == "ok", what="/healthz ok again")

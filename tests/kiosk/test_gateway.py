@@ -82,6 +82,8 @@ class Socket:
 
 
 async def connect(client, **headers: str) -> Socket:
+    """A page of ours: a browser always says where its page came from."""
+    headers.setdefault("Origin", f"http://{client.host}:{client.port}")
     socket = Socket(await client.ws_connect("/kiosk/ws", headers=headers))
     hello = await socket.next("hello")
     assert hello["started"] is False and hello["lang"] == "zh-Hans"

@@ -83,7 +83,9 @@ async def test_a_taken_address_leaves_the_rest_running(tmp_path, fake_rasa, aioh
         phone = (await resp.json())["components"]["phone"]
         assert not phone["ok"] and f"cannot listen on 127.0.0.1:{port}" in phone["error"]
         assert "phone_sip_listen" in phone["error"]
-        resp = await client.post("/api/chat", json={"sender": "u1", "text": "你好"})
+        opened = await (await client.post("/api/conversations", json={})).json()
+        resp = await client.post("/api/chat", json={"text": "你好"},
+                                 headers={"Authorization": "Bearer " + opened["token"]})
         assert resp.status == 200   # everything else runs
         # what make run prints
         line = await asyncio.to_thread(phone_line, f"http://{client.host}:{client.port}")

@@ -14,6 +14,7 @@ a channel that can push gets them at once through its `deliver`
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import time
@@ -51,6 +52,7 @@ class Routed:
     handoff: Optional[dict[str, Any]]
     language: str
     script: str
+    limited: Optional[float] = None   # no case: its source is over its limit (seconds to wait)
 
 
 class CaseError(Exception):
@@ -93,6 +95,11 @@ def _handoff_state(state: str, position: Optional[int] = None) -> dict[str, Any]
     return {"state": state, "position": position}
 
 
+def plain_source(kind: str, value: str) -> str:
+    """A source without the gateway's key (the app replaces it: gateway/clients.py)."""
+    return f"{kind}:{hashlib.sha256(value.encode('utf-8')).hexdigest()[:12]}"
+
+
 class HandoffDesk:
     def __init__(self, db: Database, settings: Settings, hours: StaffHours,
                  services: Mapping[str, Service], channels: Optional[Channels] = None,
@@ -105,6 +112,8 @@ class HandoffDesk:
         self.clock = clock
         self.recent = RecentTurns(settings.handoff_recent_turns, settings.max_sessions, clock)
         self.staff_online: Callable[[], bool] = lambda: False   # the console replaces it
+        # (kind, value) -> a case's source; the app gives the keyed hash (gateway/clients.py)
+        self.source_of: Callable[[str, str], str] = plain_source
         self._listeners: list[Callable[[Optional[int]], None]] = []
         self._pushes: dict[str, asyncio.Task[None]] = {}   # sender -> delivery under way
         self._waiters: dict[str, set[asyncio.Event]] = {}
@@ -122,21 +131,27 @@ class HandoffDesk:
         self.recent.add(sender, text, bot_messages, shown)
 
     async def route(self, sender: str, text: Utterance | str, state: LanguageState,
-                    channel: str) -> Optional[Routed]:
+                    channel: str, source: Optional[str] = None) -> Optional[Routed]:
         """Take the turn if it belongs to the queue; None lets the bot answer it."""
         said = as_utterance(text)
         case = await self.db.run(store.live_case, sender)
         if case is not None:
             return await self._case_turn(case, said, state)
         if self._offered(sender):
-            routed = await self._callback_turn(sender, said, state, channel)
+            routed = await self._callback_turn(sender, said, state, channel,
+                                               source or self.source_of(channel, sender))
             if routed is not None:
                 return routed
         return None   # the bot answers (「0」 too: bot/controls.py makes it a handoff)
 
     async def start(self, sender: str, signal: Mapping[str, Any], state: LanguageState,
-                    channel: str, facts: Optional[Mapping[str, Any]] = None) -> Routed:
-        """The dialogue asked for a person: queue a case (or, off hours, offer a callback)."""
+                    channel: str, facts: Optional[Mapping[str, Any]] = None,
+                    source: Optional[str] = None) -> Routed:
+        """The dialogue asked for a person: queue a case (or, off hours, offer a callback).
+        A source over its limit (setting limit_cases_per_source) gets no new case, except
+        in an emergency: that case is opened, marked `throttled`, and waits behind the
+        others (a flood of fake emergencies never pushes real cases off the staff's screen)."""
+        source = source or self.source_of(channel, sender)
         reason = signal.get("reason") if signal.get("reason") in REASONS else "asked"
         service = signal.get("service") if signal.get("service") in self.services else None
         language, script = state.language, state.script
@@ -152,13 +167,30 @@ class HandoffDesk:
         answers = rule_answers(self.services.get(service) if service else None, turns)
         if answers:   # the eligibility questions answered, from the turns kept for the case
             told["answers"] = masked_fact(answers)
-        case = await self.db.run(lambda conn: store.open_case(
-            conn, sender=sender, channel=channel, language=language, script=script,
-            service=service, reason=reason, urgent=reason == "emergency",
-            facts=told, turns=turns, now=now))
+        urgent = reason == "emergency"
+
+        def open_case(conn: Any) -> tuple[Optional[Case], float]:
+            existing = store.live_case(conn, sender)
+            if existing is not None:
+                return existing, 0.0
+            wait = self._source_wait(conn, source, now)
+            if wait and not urgent:
+                return None, wait
+            return store.open_case(
+                conn, sender=sender, channel=channel, language=language, script=script,
+                service=service, reason=reason, urgent=urgent, facts=told, turns=turns,
+                now=now, source=source, throttled=bool(wait)), 0.0
+
+        case, wait = await self.db.run(open_case)
+        if case is None:
+            log.info("no case: source %s is over its limit (reason=%s)", source, reason)
+            return Routed([{"text": say("handoff_too_many", language,
+                                        hotline=self.settings.hotline)}],
+                          None, language, script, limited=wait)
         place = await self.db.run(store.position, case.id)
-        log.info("case %s queued: reason=%s service=%s channel=%s place=%s",
-                 case.id, reason, service, channel, place)
+        log.info("case %s queued: reason=%s service=%s channel=%s place=%s%s",
+                 case.id, reason, service, channel, place,
+                 " (throttled source)" if case.throttled else "")
         self._publish(case.id)
         told = await self._hand_over(sender, channel, HandOver(
             case.id, "waiting", reason, case.urgent, place, language, script, service))
@@ -358,18 +390,32 @@ class HandoffDesk:
             self._push(sender, channel)
 
     async def _callback_turn(self, sender: str, said: Utterance, state: LanguageState,
-                             channel: str) -> Optional[Routed]:
-        """Outside staff hours, right after the offer: a number becomes a callback task."""
+                             channel: str, source: str) -> Optional[Routed]:
+        """Outside staff hours, right after the offer: a number becomes a callback task
+        (unless its source is over its limit of cases)."""
         phone, tried = find_phone(said.raw)
         language, script = state.language, state.script
         if phone:
             _, service, reason = self._offers.pop(sender)
             self.recent.add(sender, said.raw)
-            case = await self.db.run(lambda conn: store.open_callback(
-                conn, sender=sender, channel=channel, language=language, script=script,
-                service=service, reason=reason, phone=phone,
-                facts=self._facts(service, {}, None, sender, channel),
-                turns=self.recent.take(sender), now=self.clock()))
+            facts = self._facts(service, {}, None, sender, channel)
+            now = self.clock()
+
+            def open_callback(conn: Any) -> tuple[Optional[Case], float]:
+                wait = self._source_wait(conn, source, now)
+                if wait:
+                    return None, wait
+                return store.open_callback(
+                    conn, sender=sender, channel=channel, language=language, script=script,
+                    service=service, reason=reason, phone=phone, facts=facts,
+                    turns=self.recent.take(sender), now=now, source=source), 0.0
+
+            case, wait = await self.db.run(open_callback)
+            if case is None:
+                log.info("no callback task: source %s is over its limit", source)
+                return Routed([{"text": say("handoff_too_many", language,
+                                            hotline=self.settings.hotline)}],
+                              _handoff_state("off_hours"), language, script, limited=wait)
             log.info("callback task %s created (channel=%s)", case.id, channel)
             self._publish(case.id)
             return Routed([{"text": notices.callback_saved(language, phone)}],
@@ -381,6 +427,14 @@ class HandoffDesk:
             return Routed([{"text": say("handoff_phone_invalid", language)}],
                           _handoff_state("off_hours"), language, script)
         return None
+
+    def _source_wait(self, conn: Any, source: str, now: float) -> float:
+        """0 while `source` is within its limit of cases, else the seconds until it is."""
+        count, period = self.settings.rate("limit_cases_per_source")
+        if count <= 0 or store.cases_since(conn, source, now - period) < count:
+            return 0.0
+        oldest_counted = store.nth_newest_case_time(conn, source, count)
+        return max(1.0, (oldest_counted or now) + period - now)
 
     def _offer_callback(self, sender: str, service: Optional[str], reason: str) -> None:
         self._offers[sender] = (self.clock(), service, reason)
@@ -575,6 +629,33 @@ class HandoffDesk:
             await self._tell(case, "assistant", say("handoff_closed", case.language))
         log.info("case %s closed by %s", case_id, staff)
         return case
+
+    async def groups(self, min_cases: int = 2) -> list[dict[str, Any]]:
+        """Open cases by source (store.open_groups): a flood from one place is one line."""
+        return await self.db.run(store.open_groups, min_cases)
+
+    async def close_group(self, source: str, staff: str) -> list[int]:
+        """Close every unclaimed open case of one source at once (an admin's answer to a
+        flood; the route checks the role). People still waiting are told, as when one
+        case is closed. Returns the ids closed."""
+        now = self.clock()
+        note = staff_text("console_note_closed", staff=staff)
+
+        def close_all(conn: Any) -> list[Case]:
+            closed = []
+            for case in store.unclaimed_of_source(conn, source):
+                if store.move(conn, case.id, ("waiting", "callback"), "closed", now):
+                    store.add_message(conn, case.id, "system", note, now, staff)
+                    closed.append(case)
+            return closed
+
+        closed = await self.db.run(close_all)
+        for case in closed:
+            if case.state in store.LIVE:
+                await self._tell(case, "assistant", say("handoff_closed", case.language))
+            self._publish(case.id)
+        log.info("%d cases of source %s closed by %s", len(closed), source, staff)
+        return [case.id for case in closed]
 
     async def _own(self, case_id: int, staff: str, states: tuple[str, ...], admin: bool) -> Case:
         case, _, _ = await self.case(case_id)

@@ -10,7 +10,7 @@ from bot.settings import Settings, SettingsError
 from channels.gateway.handoff import store
 from channels.gateway.handoff.desk import HandoffDesk
 from channels.gateway.handoff.hours import HoursError, StaffHours
-from channels.gateway.keys import CATALOG, CHANNELS, DATABASE, HANDOFF, SETTINGS
+from channels.gateway.keys import CATALOG, CHANNELS, CLIENTS, DATABASE, HANDOFF, SETTINGS
 
 
 def staff_hours(settings: Settings) -> StaffHours:
@@ -38,6 +38,8 @@ async def _desk(app: web.Application) -> AsyncIterator[None]:
     await db.apply(store.SCHEMA)
     await db.run(store.migrate)   # columns an older file lacks
     desk = HandoffDesk(db, settings, staff_hours(settings), app[CATALOG], app[CHANNELS])
+    if CLIENTS in app:
+        desk.source_of = app[CLIENTS].source   # sources keyed with the gateway's own key
     app[HANDOFF] = desk
     try:
         yield

@@ -41,7 +41,9 @@ CREATE TABLE IF NOT EXISTS cases (
     waiting_since REAL NOT NULL,
     claimed_at REAL,
     ended_at REAL,
-    callback_at REAL                      -- when it became a number to ring back
+    callback_at REAL,                     -- when it became a number to ring back
+    source TEXT,                          -- where it came from (gateway/clients.py: hashed)
+    throttled INTEGER NOT NULL DEFAULT 0  -- opened while its source was over its limit
 );
 CREATE INDEX IF NOT EXISTS cases_by_state ON cases(state, urgent, waiting_since);
 CREATE UNIQUE INDEX IF NOT EXISTS one_live_case_per_sender
@@ -84,8 +86,12 @@ CREATE INDEX IF NOT EXISTS cases_by_staff ON cases(staff, created_at);
 # `migrate` adds them to an older file.
 COLUMNS = {
     "case_messages": {"shown": "TEXT"},      # for a pressed number: the option's words on screen
-    "cases": {"callback_at": "REAL"},         # when the case became a number to ring back
+    "cases": {"callback_at": "REAL",          # when the case became a number to ring back
+              "source": "TEXT",               # where it came from (hashed)
+              "throttled": "INTEGER NOT NULL DEFAULT 0"},   # from a source over its limit
 }
+# Indexes on those columns: made after `migrate` has added them to an older file.
+LATE_INDEXES = ("CREATE INDEX IF NOT EXISTS cases_by_source ON cases(source, created_at)",)
 
 LIVE = ("waiting", "with_staff")          # the person's messages go to the case
 OPEN = ("waiting", "with_staff", "callback")  # shown in the console's queue
@@ -113,11 +119,14 @@ class Case:
     claimed_at: Optional[float]
     ended_at: Optional[float]
     callback_at: Optional[float] = None
+    source: Optional[str] = None
+    throttled: bool = False
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "Case":
         values = dict(row)
         values["urgent"] = bool(values["urgent"])
+        values["throttled"] = bool(values.get("throttled"))
         values["facts"] = json.loads(values["facts"] or "{}")
         return cls(**values)
 
@@ -137,6 +146,8 @@ def migrate(conn: sqlite3.Connection) -> None:
         for name, kind in columns.items():
             if name not in have:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    for statement in LATE_INDEXES:
+        conn.execute(statement)
 
 
 def _add_turns(conn: sqlite3.Connection, case_id: int, turns: Iterable[Turn]) -> None:
@@ -147,16 +158,18 @@ def _add_turns(conn: sqlite3.Connection, case_id: int, turns: Iterable[Turn]) ->
 
 def open_case(conn: sqlite3.Connection, *, sender: str, channel: str, language: str,
               script: str, service: Optional[str], reason: str, urgent: bool,
-              facts: dict[str, Any], turns: Iterable[Turn], now: float) -> Case:
+              facts: dict[str, Any], turns: Iterable[Turn], now: float,
+              source: Optional[str] = None, throttled: bool = False) -> Case:
     """A new waiting case with the turns before it, or the person's live case if one exists."""
     existing = live_case(conn, sender)
     if existing is not None:
         return existing
     cur = conn.execute(
         "INSERT INTO cases (sender, channel, language, script, service, reason, urgent, facts,"
-        " state, created_at, waiting_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)",
+        " state, created_at, waiting_since, source, throttled)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?)",
         (sender, channel, language, script, service, reason, int(urgent),
-         json.dumps(facts, ensure_ascii=False), now, now))
+         json.dumps(facts, ensure_ascii=False), now, now, source, int(throttled)))
     case_id = int(cur.lastrowid)
     _add_turns(conn, case_id, turns)
     return get_case(conn, case_id)
@@ -174,9 +187,10 @@ def live_case(conn: sqlite3.Connection, sender: str) -> Optional[Case]:
 
 
 def positions(conn: sqlite3.Connection) -> dict[int, int]:
-    """Place in the queue of every waiting case: emergencies first, then oldest first."""
+    """Place in the queue of every waiting case: emergencies first, then oldest first;
+    cases from a source over its limit after everyone else."""
     rows = conn.execute("SELECT id FROM cases WHERE state = 'waiting'"
-                        " ORDER BY urgent DESC, waiting_since, id").fetchall()
+                        " ORDER BY throttled, urgent DESC, waiting_since, id").fetchall()
     return {row["id"]: place for place, row in enumerate(rows, 1)}
 
 
@@ -255,14 +269,15 @@ def set_callback(conn: sqlite3.Connection, case_id: int, phone: str) -> None:
 
 def open_callback(conn: sqlite3.Connection, *, sender: str, channel: str, language: str,
                   script: str, service: Optional[str], reason: str, phone: str,
-                  facts: dict[str, Any], turns: Iterable[Turn], now: float) -> Case:
+                  facts: dict[str, Any], turns: Iterable[Turn], now: float,
+                  source: Optional[str] = None) -> Case:
     """A callback task (no one waits: outside staff hours)."""
     cur = conn.execute(
         "INSERT INTO cases (sender, channel, language, script, service, reason, kind, urgent,"
-        " facts, state, callback_phone, created_at, waiting_since, callback_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, 'callback', 0, ?, 'callback', ?, ?, ?, ?)",
+        " facts, state, callback_phone, created_at, waiting_since, callback_at, source)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'callback', 0, ?, 'callback', ?, ?, ?, ?, ?)",
         (sender, channel, language, script, service, reason,
-         json.dumps(facts, ensure_ascii=False), phone, now, now, now))
+         json.dumps(facts, ensure_ascii=False), phone, now, now, now, source))
     case_id = int(cur.lastrowid)
     _add_turns(conn, case_id, turns)
     return get_case(conn, case_id)
@@ -317,8 +332,8 @@ def next_claimable(conn: sqlite3.Connection) -> list[int]:
     (emergencies first, then the longest wait), then numbers to ring back (oldest first)."""
     rows = conn.execute(
         "SELECT id FROM cases WHERE staff IS NULL AND state IN ('waiting', 'callback')"
-        " ORDER BY CASE state WHEN 'waiting' THEN 0 ELSE 1 END, urgent DESC, waiting_since, id"
-        " LIMIT 20").fetchall()
+        " ORDER BY throttled, CASE state WHEN 'waiting' THEN 0 ELSE 1 END, urgent DESC,"
+        " waiting_since, id LIMIT 20").fetchall()
     return [row["id"] for row in rows]
 
 
@@ -356,8 +371,44 @@ def list_cases(conn: sqlite3.Connection, states: Iterable[str], limit: int = 200
     marks = ",".join("?" * len(states))
     rows = conn.execute(
         f"SELECT * FROM cases WHERE state IN ({marks})"
-        f" ORDER BY CASE state WHEN 'waiting' THEN 0 WHEN 'with_staff' THEN 1 ELSE 2 END,"
+        f" ORDER BY throttled, CASE state WHEN 'waiting' THEN 0 WHEN 'with_staff' THEN 1 ELSE 2 END,"
         f" urgent DESC, waiting_since, id LIMIT ?", (*states, limit)).fetchall()
+    return [Case.from_row(row) for row in rows]
+
+
+# --- where cases come from (a flood from one source stays one group) -----------------
+
+def cases_since(conn: sqlite3.Connection, source: str, since: float) -> int:
+    """How many cases `source` has opened since `since` (the per-source limit)."""
+    return int(conn.execute("SELECT COUNT(*) FROM cases WHERE source = ? AND created_at >= ?",
+                            (source, since)).fetchone()[0])
+
+
+def nth_newest_case_time(conn: sqlite3.Connection, source: str, n: int) -> Optional[float]:
+    """When the source's n-th newest case was opened (its limit frees up a period later)."""
+    row = conn.execute("SELECT created_at FROM cases WHERE source = ? ORDER BY created_at DESC"
+                       " LIMIT 1 OFFSET ?", (source, n - 1)).fetchone()
+    return float(row[0]) if row else None
+
+
+def open_groups(conn: sqlite3.Connection, min_cases: int = 2) -> list[dict[str, Any]]:
+    """Open cases by source, for sources with at least `min_cases` of them: how many,
+    how many urgent and throttled, the channels, the oldest wait. Largest first."""
+    marks = ",".join("?" * len(OPEN))
+    rows = conn.execute(
+        f"SELECT source, COUNT(*) AS cases, SUM(urgent) AS urgent, SUM(throttled) AS throttled,"
+        f" SUM(staff IS NULL) AS unclaimed, GROUP_CONCAT(DISTINCT channel) AS channels,"
+        f" MIN(waiting_since) AS oldest FROM cases WHERE state IN ({marks})"
+        f" AND source IS NOT NULL GROUP BY source HAVING COUNT(*) >= ?"
+        f" ORDER BY COUNT(*) DESC, source", (*OPEN, min_cases)).fetchall()
+    return [{**dict(row), "channels": sorted((row["channels"] or "").split(","))}
+            for row in rows]
+
+
+def unclaimed_of_source(conn: sqlite3.Connection, source: str) -> list[Case]:
+    """The open cases of a source that nobody has claimed (what closing a group closes)."""
+    rows = conn.execute("SELECT * FROM cases WHERE source = ? AND staff IS NULL"
+                        " AND state IN ('waiting', 'callback') ORDER BY id", (source,)).fetchall()
     return [Case.from_row(row) for row in rows]
 
 

@@ -1,0 +1,41 @@
+"""Start Rasa for Kaifong: `python -m bot.rasa_server <the arguments of rasa run>`.
+
+Rasa takes its API token only as `--auth-token` on the command line, where `ps` shows
+it to every user of the machine. This starts Rasa in the same process with the token
+from the environment (KAIFONG_RASA_TOKEN) or a file (KAIFONG_RASA_TOKEN_FILE): the
+process's command line (what `ps` reads) never holds it. The same secret is the one
+the gateway sends to Kaifong's channel on every turn (bot/rasa_channel.py).
+Runs in .venv-rasa.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+
+def shared_secret(env: Optional[dict[str, str]] = None) -> str:
+    env = dict(os.environ) if env is None else env
+    if env.get("KAIFONG_RASA_TOKEN_FILE"):
+        words = Path(env["KAIFONG_RASA_TOKEN_FILE"]).read_text(encoding="utf-8").split()
+        return words[0] if words else ""
+    return env.get("KAIFONG_RASA_TOKEN", "")
+
+
+def main() -> int:
+    secret = shared_secret()
+    if not secret:
+        print("rasa: no token: set KAIFONG_RASA_TOKEN or KAIFONG_RASA_TOKEN_FILE", file=sys.stderr)
+        return 2
+    if "--auth-token" in sys.argv:
+        print("rasa: the token comes from the environment, not the command line", file=sys.stderr)
+        return 2
+    from rasa.__main__ import main as rasa_main   # Rasa is large: only when starting it
+    sys.argv = ["rasa", "run", *sys.argv[1:], "--auth-token", secret]
+    rasa_main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
