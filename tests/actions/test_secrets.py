@@ -1,0 +1,42 @@
+"""The action server and Rasa's Kaifong channel answer their one caller only (the secret
+comes from the environment or a file, never a command line); the live stack proves it end
+to end in tests/attacks/test_7_data_at_rest.py."""
+from types import SimpleNamespace
+
+import pytest
+
+from actions.server import authorised, shared_secret
+from bot.rasa_channel import from_the_gateway
+from bot.rasa_server import shared_secret as rasa_secret
+
+SECRET = "s3cret-made-at-start"
+
+
+@pytest.mark.parametrize("headers, path, ok", [
+    ({"X-Kaifong-Token": SECRET}, "/webhook", True),
+    ({}, "/webhook", False),
+    ({"X-Kaifong-Token": "guess"}, "/webhook", False),
+    ({"X-Kaifong-Token": SECRET[:-1]}, "/actions", False),
+    ({}, "/health", True),                 # the gateway's probe says nothing but "ok"
+])
+def test_the_action_server_wants_rasas_secret(headers, path, ok):
+    assert authorised(headers, path, SECRET) is ok
+    assert authorised({"X-Kaifong-Token": ""}, "/webhook", "") is False   # no secret: nobody
+
+
+def test_secrets_come_from_the_environment_or_a_file(tmp_path):
+    path = tmp_path / "token"
+    path.write_text(SECRET + "\n", encoding="utf-8")
+    assert shared_secret({"KAIFONG_ACTION_TOKEN": SECRET}) == SECRET
+    assert shared_secret({"KAIFONG_ACTION_TOKEN_FILE": str(path)}) == SECRET
+    assert rasa_secret({"KAIFONG_RASA_TOKEN": SECRET}) == SECRET
+    assert rasa_secret({"KAIFONG_RASA_TOKEN_FILE": str(path)}) == SECRET
+    assert shared_secret({}) == "" and rasa_secret({}) == ""
+
+
+def test_rasas_channel_wants_the_gateways_secret():
+    def request(**headers):
+        return SimpleNamespace(headers=headers)
+    assert from_the_gateway(request(**{"X-Kaifong-Token": SECRET}), SECRET)
+    assert not from_the_gateway(request(), SECRET)
+    assert not from_the_gateway(request(**{"X-Kaifong-Token": SECRET}), "")
