@@ -366,7 +366,7 @@ class Settings:
         except ValueError:
             raise SettingsError(f"trusted_proxies must be addresses or CIDRs, comma-separated; "
                                 f"not {self.trusted_proxies!r}") from None
-        if any(c in self.allowed_hosts for c in " /\\@\r\n"):
+        if any(c in self.allowed_hosts for c in "/\\@\r\n\t"):
             raise SettingsError(f"allowed_hosts must be host names, comma-separated; "
                                 f"not {self.allowed_hosts!r}")
         checks = [
