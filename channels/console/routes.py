@@ -38,7 +38,7 @@ __all__ = ["CONSOLE_HUB", "add_console_routes", "queue_view"]
 STATIC = Path(__file__).with_name("static")
 ASSETS = ("console.css", "console.js", "login.js", "favicon.svg", "common.js", "notify.js",
           "admin.js", "history.js", "figures.js", "figures.css", "print.css")
-CASE_SETS = {"open": store.OPEN, "closed": ("returned", "closed", "cancelled"), "all": store.STATES}
+CASE_SETS = {"open": store.OPEN, "closed": store.CLOSED, "all": store.STATES}
 MAX_REPLY_CHARS = 2000
 SOURCE = re.compile(r"[a-z][a-z0-9_]{0,15}:[0-9a-f]{6,64}")   # a case's source (gateway/clients.py)
 
@@ -342,6 +342,7 @@ async def change_staff(request: web.Request, staff: StaffUser) -> web.Response:
 def add_console_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/console", console_page)
+    r.add_get("/console/cases/{case_id:\\d+}", console_page)   # a link to one case (a transfer's)
     r.add_get("/console/login", login_page)
     r.add_post("/console/login", login)
     r.add_post("/console/logout", logout)

@@ -66,7 +66,7 @@ class Hotline:
     tts: TtsEngine
     asr: AsrEngine
     services: Mapping[str, Service]
-    console_url: str = ""    # where staff open a case: /console/api/cases/<id> is added
+    console_url: str = ""    # where staff open a case: /console/cases/<id> is added
 
 
 def new_sender() -> str:
@@ -363,7 +363,7 @@ class CallSession:
         await self._words_heard()
         headers = {"X-Kaifong-Case": str(self.case_id)}
         if self.hotline.console_url:
-            headers["X-Kaifong-Case-Url"] = f"{self.hotline.console_url}/console/api/cases/{self.case_id}"
+            headers["X-Kaifong-Case-Url"] = f"{self.hotline.console_url}/console/cases/{self.case_id}"
         ok = await self.call.transfer(self.settings.phone_transfer_uri, headers)
         if self.call.ended.is_set() and not ok:
             return   # the caller hung up meanwhile: the case stays for a callback

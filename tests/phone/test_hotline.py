@@ -164,7 +164,7 @@ async def test_a_person_by_transfer_carries_the_case(make_hotline, make_baresip,
     caller_log, agent_log = await caller.final_log(), await agent.final_log()
     refer = caller_log.split("REFER sip:", 1)[1].split("\n\n", 1)[0]
     assert f"X-Kaifong-Case: {case['id']}" in refer
-    assert f"X-Kaifong-Case-Url: http://127.0.0.1:8080/console/api/cases/{case['id']}" in refer
+    assert f"X-Kaifong-Case-Url: http://127.0.0.1:8080/console/cases/{case['id']}" in refer
     assert f"?X-Kaifong-Case={case['id']}" in agent_log.split("INVITE sip:agent", 1)[1].split("\n", 1)[0]
 
 

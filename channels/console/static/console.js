@@ -522,6 +522,8 @@ async function start() {
   setupHistory(session.me, colleagues, openCaseById);
   if (session.me.role === "admin") setupAdmin(loadCanned);
   connect();
+  const linked = window.location.pathname.match(/^\/console\/cases\/(\d+)$/);
+  if (linked) await openCaseById(Number(linked[1]));   // the agent's screen opens the case it was sent
   setInterval(() => { renderQueue(); loadQueueFigures().catch(() => {}); }, 30000);
   setInterval(() => loadColleagues().catch(() => {}), 60000);
   document.body.dataset.ready = "true";
