@@ -30,10 +30,26 @@ def hotline_uri() -> str:
     return f"sip:kaifong@{f'[{host}]' if ':' in host else host}:{port or 5060}"
 
 
+def free_sip_port() -> int:
+    """A port baresip can take for SIP: free for UDP and TCP, and the next one free for
+    its TLS transport. (baresip must be told a real port: with 0 it advertises :0.)"""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        try:
+            for kind, number in ((socket.SOCK_STREAM, port), (socket.SOCK_STREAM, port + 1),
+                                 (socket.SOCK_DGRAM, port)):
+                with socket.socket(socket.AF_INET, kind) as s:
+                    s.bind(("127.0.0.1", number))
+        except OSError:
+            continue
+        return port
+    raise OSError("no free port for the softphone")
+
+
 def write_config(home: Path, audio: str, player: str) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:   # a port for our own SIP
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_sip_port()
     modules = "\n".join(f"module {m}.so" for m in MODULES)
     (home / "config").write_text(f"""poll_method epoll
 sip_listen 127.0.0.1:{port}

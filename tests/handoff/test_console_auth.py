@@ -18,7 +18,7 @@ ADMIN_ONLY = {("GET", "/console/api/figures"), ("GET", "/console/api/staff"),
               ("GET", "/console/figures/report"), ("POST", "/console/api/unresolved/label"),
               ("POST", "/console/api/groups/{source}/close")}
 # a page sends the browser to the login; the rest answer 401
-PAGES = {"/console", "/console/figures", "/console/figures/report"}
+PAGES = {"/console", "/console/figures", "/console/figures/report", "/console/cases/{case_id}"}
 
 
 def console_routes(app) -> list[tuple[str, str]]:
