@@ -107,8 +107,8 @@ test: setup train ## Run every test (set-up included); make test SEED=n repeats 
 	KAIFONG_MODEL=$(MODEL) $(PY) -m pytest -q -p no:cacheprovider -p randomly --randomly-seed=$(SEED) \
 	  tests --ignore=tests/actions
 
-bench: setup train ## Measure accuracy, latency, speed and memory; prints a table
-	KAIFONG_MODEL=$(MODEL) $(PY) -m bench --model $(MODEL)
+bench: setup train ## Measure accuracy, latency, speed and memory; prints a table (BENCH_ARGS=--skip-phone ...)
+	KAIFONG_MODEL=$(MODEL) $(PY) -m bench --model $(MODEL) $(BENCH_ARGS)
 
 model: $(VENV)/.installed ## Download the Mandarin speech model (needs internet)
 	$(PY) -m voice.fetch_model
