@@ -10,6 +10,7 @@ import logging
 import math
 import re
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -29,6 +30,7 @@ from channels.console.passwords import needs_rehash, weakness
 from channels.console.views import case_summary
 from channels.gateway.handoff import store
 from channels.gateway.handoff.desk import CaseError
+from channels.gateway.handoff.hours import parse_offset
 from channels.gateway.http import BadRequest, json_error, json_ok, read_json_object, text_field
 from channels.gateway.keys import CATALOG, DATABASE, HANDOFF, RATINGS, SETTINGS
 
@@ -126,8 +128,12 @@ async def logout(request: web.Request, staff: StaffUser) -> web.Response:
 
 @staff_route()
 async def me(request: web.Request, staff: StaffUser) -> web.Response:
+    # today on the centre's clock (staff_utc_offset): the history's dates are read on it,
+    # whatever time zone the browser is set to
+    clock = parse_offset(request.app[SETTINGS].staff_utc_offset)
+    today = datetime.fromtimestamp(time.time(), clock)
     return json_ok({"username": staff.username, "role": staff.role, "csrf": staff.csrf,
-                    "services": service_names(request.app)})
+                    "services": service_names(request.app), "today": today.strftime("%Y-%m-%d")})
 
 
 # --- cases --------------------------------------------------------------------------

@@ -140,9 +140,10 @@ class ConsolePage:
         await dialog.dismiss()
 
     @classmethod
-    async def open(cls, browser: Any, url: str, username: str, path: str = "/console"
-                   ) -> "ConsolePage":
-        context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    async def open(cls, browser: Any, url: str, username: str, path: str = "/console",
+                   timezone: Optional[str] = None) -> "ConsolePage":
+        context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
+                                            timezone_id=timezone)
         page = await context.new_page()
         page.set_default_timeout(30000)
         console = cls(context, page, url)

@@ -51,9 +51,10 @@ export function dateTime(seconds) {
   return (d.getMonth() + 1) + "月" + d.getDate() + "日 " + clock(seconds);
 }
 
-export function isoDate(date) {
-  return date.getFullYear() + "-" + String(date.getMonth() + 1).padStart(2, "0") + "-" +
-    String(date.getDate()).padStart(2, "0");
+export function isoDate(date, utc = false) {
+  const [year, month, day] = utc ? [date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()]
+    : [date.getFullYear(), date.getMonth(), date.getDate()];
+  return year + "-" + String(month + 1).padStart(2, "0") + "-" + String(day).padStart(2, "0");
 }
 
 export async function api(method, url, body) {
