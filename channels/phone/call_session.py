@@ -329,6 +329,11 @@ class CallSession:
 
     def _answer(self, messages: Sequence[Message], menu: bool = True) -> None:
         language = self.language or self.settings.default_language
+        if menu and self.state == TALKING and words.needs_menu(messages, self.hotline.services,
+                                                              language):
+            # nothing to press (「您想问哪件事？」): the services by key, as after the greeting
+            messages = [*messages, words.service_menu(
+                self.hotline.services, self.settings.phone_list("phone_services"), language)]
         self.options = words.options(messages) if menu else {}
         self._say([(words.answer(messages, language), language)])
 

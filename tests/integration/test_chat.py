@@ -85,10 +85,6 @@ def test_mandarin_simplified_walk_for_a_parent(base_url):
     assert_plain(chat)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "defect: bot/language.py (issue 15, commit 3d4bf7b) counts 个钟 (Cantonese 两个钟, "
-    "two hours) as Cantonese, so it also matches Mandarin 个钟头: detect_language("
-    "'排队排了两个钟头') is 'yue' and a Mandarin speaker is answered in Cantonese"))
 def test_a_mandarin_speaker_who_waited_two_hours_is_answered_in_mandarin(base_url):
     chat = Conversation(base_url)
     chat.say("身份证过期了怎么换")

@@ -8,6 +8,7 @@ import difflib
 
 import numpy as np
 
+from channels.gateway.listening import Heard
 from channels.phone import words
 from tests.voice.conftest import KO_MODEL, cn_model_path, espeak_audio  # noqa: F401 (fixture)
 
@@ -68,6 +69,29 @@ async def test_keys_choose_mandarin_then_the_first_service(make_hotline, make_ba
     sentences = await speech(hotline.tts, reply, "cmn")
     heard_each(sentences, heard)
     assert speech_seconds(heard) > sum(len(s) for s in sentences) / 8000 * 0.85
+
+
+async def test_an_answer_with_nothing_to_press_gets_the_service_menu(make_hotline, make_baresip,
+                                                                      quiet_wav):
+    """「您想问哪件事？」 alone would leave a caller with only keys nowhere to go (a key was
+    taken for the start of a number and answered 2.5 s later with the same question)."""
+    hotline = await make_hotline()
+    caller = await make_baresip(CALLER, source_wav=quiet_wav)
+    session = await hotline.dial(caller)
+    await wait_for(lambda: said(session), 30, "the greeting begins")
+    await caller.command("sndcode", "2")
+    await until_said(session, "请按0")
+    session.heard(Heard("二十五"))                 # a number, as the recogniser writes it
+    await until_turns(session, 1, timeout=60)
+    reply = said(session)[-1]
+    assert "您想问哪件事" in reply
+    assert "养老金资格认证，请按1。" in reply and reply.endswith("找工作人员，请按0。")
+
+    await caller.command("sndcode", "3")          # a key picks a service at once
+    await until_turns(session, 2, timeout=60)
+    assert said(session, "caller")[-1] == "社保卡"
+    assert not session.digits and "社保卡" in said(session)[-1]
+    await hang_up(caller)
 
 
 async def test_star_repeats_the_last_answer_without_a_turn(make_hotline, make_baresip, quiet_wav):

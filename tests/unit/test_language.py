@@ -32,6 +32,8 @@ def test_detect_script(text, script):
     ("医保报销要什么材料呢", CMN),
     ("社保卡丢了怎么办", CMN),
     ("我係想問下長者卡", YUE),
+    ("排队排了两个钟头", CMN),                   # Mandarin 钟头 (hours), not Cantonese 个钟
+    ("排咗两个钟", YUE),
     ("社保卡", None),
     ("2", None),
 ])
