@@ -9,18 +9,14 @@ Runs in .venv-rasa.
 """
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
+
+from bot.secrets import read_secret
 
 
-def shared_secret(env: Optional[dict[str, str]] = None) -> str:
-    env = dict(os.environ) if env is None else env
-    if env.get("KAIFONG_RASA_TOKEN_FILE"):
-        words = Path(env["KAIFONG_RASA_TOKEN_FILE"]).read_text(encoding="utf-8").split()
-        return words[0] if words else ""
-    return env.get("KAIFONG_RASA_TOKEN", "")
+def shared_secret(env: Optional[Mapping[str, str]] = None) -> str:
+    return read_secret("KAIFONG_RASA_TOKEN", env)
 
 
 def main() -> int:

@@ -6,10 +6,8 @@ from typing import Any, Callable, Optional
 
 import aiohttp
 
-
-# The shared secret Rasa's Kaifong channel checks on every turn (only the gateway may talk
-# to Rasa's dialogue); the same value is Rasa's API token.
-WEBHOOK_HEADER = "X-Kaifong-Token"
+from bot.secrets import HEADER as WEBHOOK_HEADER   # the shared secret Rasa's Kaifong channel
+                                                   # checks on every turn (bot/rasa_channel.py)
 
 
 class AssistantUnavailable(Exception):

@@ -1,0 +1,30 @@
+"""The secrets the gateway shares with Rasa and with the action server.
+
+Each comes from the environment (`KAIFONG_RASA_TOKEN`) or from a file named by the same
+variable with `_FILE` (`KAIFONG_RASA_TOKEN_FILE`; its first word): never from a command
+line, where `ps` shows it to every user. The caller puts it in one header; the check is
+constant-time, and no secret configured lets nobody in.
+"""
+from __future__ import annotations
+
+import hmac
+import os
+from pathlib import Path
+from typing import Mapping, Optional
+
+HEADER = "X-Kaifong-Token"
+
+
+def read_secret(name: str, env: Optional[Mapping[str, str]] = None) -> str:
+    """The secret in `name` or in the file `name`_FILE names; "" when neither is set."""
+    env = os.environ if env is None else env
+    if env.get(f"{name}_FILE"):
+        words = Path(env[f"{name}_FILE"]).read_text(encoding="utf-8").split()
+        return words[0] if words else ""
+    return env.get(name, "")
+
+
+def presented(headers: Mapping[str, str], secret: str) -> bool:
+    """Whether a request's headers carry `secret` (never true without one)."""
+    given = headers.get(HEADER, "")
+    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
