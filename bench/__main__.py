@@ -21,12 +21,12 @@ import aiohttp
 
 from bot.services import intent_to_act
 from bench.load import STACK_ENV as LOAD_ENV
+from bench.table import Row, print_table
 from bench.load import Person, human_pace, no_pauses
 from bench.wechat import gateway_env as wechat_env
 from bench.wechat import run_wechat_bench
 from channels.tools.stack import ROOT, Stack, StackConfig, free_port
 
-Row = tuple[str, str]
 
 def macro_f1(pairs: list[tuple[str, str]]) -> float:
     labels = sorted({e for e, _ in pairs})
@@ -277,16 +277,6 @@ def bench_voice() -> list[Row]:
     except ImportError as exc:
         return [("voice", f"not measured: {exc}")]
     return run_voice_bench()
-
-
-def print_table(rows: list[Row]) -> None:
-    width = max(len(k) for k, _ in rows)
-    print()
-    print(f"{'measure'.ljust(width)}  value")
-    print(f"{'-' * width}  {'-' * 40}")
-    for key, value in rows:
-        print(f"{key.ljust(width)}  {value}")
-    print()
 
 
 def main(argv: list[str] | None = None) -> int:

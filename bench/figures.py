@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from bench.table import Row, print_table
 from bot.catalog import load_catalog
 from bot.services import SERVICE_IDS
 from channels.console import teach
@@ -29,7 +30,6 @@ from channels.gateway.db import connect
 from channels.gateway.handoff import store
 from channels.tools.stack import ROOT
 
-Row = tuple[str, str]
 OFFSET = 8 * 3600
 DAYS = 365
 CHANNELS = ("kiosk", "kiosk", "kiosk", "phone", "phone", "wechat", "api")
@@ -187,9 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep .build/bench/figures.sqlite3")
     args = parser.parse_args(argv)
     rows = run_figures_bench(args.turns, args.keep)
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        print(f"{key.ljust(width)}  {value}")
+    print_table(rows)
     return 0
 
 

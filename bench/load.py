@@ -21,6 +21,8 @@ from typing import Optional
 
 import aiohttp
 
+from bench.table import percentile
+
 # What a person says, again and again: a service, its walk, a question, thanks.
 CONVERSATION = ["养老金点样认证", "2", "要带咩嘢", "社保卡丢了怎么补办", "1", "多谢"]
 # The environment a bench stack needs for this (channels/tools/stack.py extra_env).
@@ -68,13 +70,11 @@ class Load:
         self.errors[what] = self.errors.get(what, 0) + 1
 
     def summary(self) -> dict:
-        ordered = sorted(self.latencies)
-
         def pick(q: float) -> float:
-            return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
-        return {"turns": len(ordered), "errors": sum(self.errors.values()),
+            return percentile(self.latencies, q) * 1000 if self.latencies else 0.0
+        return {"turns": len(self.latencies), "errors": sum(self.errors.values()),
                 "error_kinds": dict(self.errors), "p50": pick(0.50), "p95": pick(0.95),
-                "rate": len(ordered) / self.elapsed if self.elapsed else 0.0}
+                "rate": len(self.latencies) / self.elapsed if self.elapsed else 0.0}
 
 
 async def _turn(person: Person, text: str, load: Load) -> None:

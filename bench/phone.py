@@ -41,13 +41,13 @@ from typing import Iterator, Optional
 
 import numpy as np
 
+from bench.table import Row, percentile, print_table
 from bot.settings import load_settings
 from channels.phone.g711 import PCMA, G711
 from channels.tools.stack import ROOT, Stack, StackConfig, free_port
 from voice import audio as au
 from voice.asr import model_present
 
-Row = tuple[str, str]
 
 SCENARIOS = ROOT / "bench" / "data" / "phone"
 SIPP_DATA = Path("/usr/share/sip-tester")
@@ -260,11 +260,6 @@ def traces(packets: list[Packet], sipp_media: int) -> dict[int, CallTrace]:
         elif p.src == sipp_media or p.dst in calls:
             calls.setdefault(p.dst, CallTrace()).theirs.append(p)
     return calls
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 # --- the stack with the phone on, and SIPp ---------------------------------------------------------
@@ -483,9 +478,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--calls", default="10,20,30,40")
     args = parser.parse_args(argv)
     rows = run_phone_bench(args.model, tuple(int(c) for c in args.calls.split(",")))
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        print(f"{key.ljust(width)}  {value}")
+    print_table(rows)
     return 0
 
 

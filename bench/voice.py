@@ -18,12 +18,12 @@ from typing import Optional
 
 import numpy as np
 
+from bench.table import Row, print_table
 from bot.settings import load_settings
 from voice import audio as au
 from voice.asr import AsrEngine, AsrSession, load_model, model_present
 from voice.tts import TtsEngine
 
-Row = tuple[str, str]
 
 SENTENCE_30 = {
     "cmn": "请带上身份证和社保卡，到街道社区服务中心办理养老金资格认证。",
@@ -158,10 +158,7 @@ def run_voice_bench() -> list[Row]:
 
 def main() -> int:
     rows = run_voice_bench()
-    width = max(len(k) for k, _ in rows)
-    print(f"\n{'measure'.ljust(width)}  value\n{'-' * width}  {'-' * 40}")
-    for key, value in rows:
-        print(f"{key.ljust(width)}  {value}")
+    print_table(rows)
     return 0
 
 

@@ -29,11 +29,11 @@ from typing import Optional
 import aiohttp
 from aiohttp import web
 
+from bench.table import Row, percentile, print_table
 from channels.tools.stack import ROOT, Stack, StackConfig, free_port
 from tests.wechat.fake_wechat import FakeWeChat
 from tests.wechat.wechat_peer import APP_ID, TOKEN, message_xml, signed_query
 
-Row = tuple[str, str]
 
 FOLLOWERS = 50
 CONVERSATION = ["长者卡点样申请", "1", "社保卡丢了怎么补办", "2", "养老金怎么认证", "多谢"]
@@ -163,7 +163,7 @@ def _rows(tally: Tally, followers: int, elapsed: float, late_sent: int, processe
     if not turns:
         return [("WeChat", f"not measured: {'; '.join(tally.errors[:3]) or 'no answers'}")]
     times = sorted(tally.times)
-    pick = lambda q: times[min(turns - 1, int(q * turns))] * 1000
+    pick = lambda q: percentile(times, q) * 1000
     expected = followers * len(CONVERSATION)
     rows = [
         (f"WeChat {followers} followers at human pace: passive within {PASSIVE_LIMIT:g} s",
@@ -202,9 +202,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                                             run_dir / "gateway.log", args.followers))
     finally:
         stack.stop()
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        print(f"{key.ljust(width)}  {value}")
+    print_table(rows)
     return 0
 
 
