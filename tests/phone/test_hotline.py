@@ -7,6 +7,10 @@ import asyncio
 import difflib
 
 import numpy as np
+import pytest
+
+from bot.catalog import load_catalog
+from bot.texts import say
 
 from channels.gateway.listening import Heard
 from channels.phone import words
@@ -17,9 +21,11 @@ from .hotline import (heard_each, occurrences, quiet, recognised, said, speech, 
                       telephone, until_said, until_turns)
 from .peers import best_correlation, free_port, read_wav, resample, sipp, wait_for, write_wav
 
-pytestmark = [needs_baresip, __import__("pytest").mark.stack]
+pytestmark = [needs_baresip, pytest.mark.stack]
 
 CALLER = "13812345678"   # baresip's user part: the caller's number the PBX would pass
+LANGUAGES = {"1": "yue", "2": "cmn"}   # the greeting's keys
+CATALOG = load_catalog()
 
 
 async def hang_up(peer) -> np.ndarray:
@@ -48,13 +54,20 @@ async def test_the_greeting_is_heard(make_hotline, make_baresip, quiet_wav):
     assert abs(speech_seconds(heard) - expected) <= 0.15 * expected
 
 
-async def test_keys_choose_mandarin_then_the_first_service(make_hotline, make_baresip, quiet_wav):
+async def at_the_menu(make_hotline, make_baresip, quiet_wav, key: str = "2"):
+    """A caller who pressed 2 (普通话) or 1 (廣東話), cutting the greeting short, and heard
+    the service menu: the hotline, the caller, the call's session and the menu's words."""
     hotline = await make_hotline()
     caller = await make_baresip(CALLER, source_wav=quiet_wav)
     session = await hotline.dial(caller)
     await wait_for(lambda: said(session), 30, "the greeting begins")
-    await caller.command("sndcode", "2")          # 普通话, cutting the greeting short
-    menu = await until_said(session, "请按0")
+    await caller.command("sndcode", key)
+    menu = await until_said(session, say("phone_press", LANGUAGES[key], label="", digit="0")[1:])
+    return hotline, caller, session, menu
+
+
+async def test_keys_choose_mandarin_then_the_first_service(make_hotline, make_baresip, quiet_wav):
+    hotline, caller, session, menu = await at_the_menu(make_hotline, make_baresip, quiet_wav)
     assert session.language == "cmn"
     assert "养老金资格认证，请按1。" in menu and menu.endswith("找工作人员，请按0。")
 
@@ -71,36 +84,31 @@ async def test_keys_choose_mandarin_then_the_first_service(make_hotline, make_ba
     assert speech_seconds(heard) > sum(len(s) for s in sentences) / 8000 * 0.85
 
 
+@pytest.mark.parametrize("key", ["2", "1"])       # 普通话, 廣東話
 async def test_an_answer_with_nothing_to_press_gets_the_service_menu(make_hotline, make_baresip,
-                                                                      quiet_wav):
+                                                                      quiet_wav, key):
     """「您想问哪件事？」 alone would leave a caller with only keys nowhere to go (a key was
     taken for the start of a number and answered 2.5 s later with the same question)."""
-    hotline = await make_hotline()
-    caller = await make_baresip(CALLER, source_wav=quiet_wav)
-    session = await hotline.dial(caller)
-    await wait_for(lambda: said(session), 30, "the greeting begins")
-    await caller.command("sndcode", "2")
-    await until_said(session, "请按0")
+    hotline, caller, session, _ = await at_the_menu(make_hotline, make_baresip, quiet_wav, key)
+    language = LANGUAGES[key]
+    names = [CATALOG[s].text("name", language)
+             for s in hotline.settings.phone_list("phone_services")]
     session.heard(Heard("二十五"))                 # a number, as the recogniser writes it
     await until_turns(session, 1, timeout=60)
     reply = said(session)[-1]
-    assert "您想问哪件事" in reply
-    assert "养老金资格认证，请按1。" in reply and reply.endswith("找工作人员，请按0。")
+    assert reply.startswith(say("ask_which_service", language))
+    assert say("phone_press", language, label=names[0], digit="1") in reply
+    assert reply.endswith(words.human_option(language))
 
     await caller.command("sndcode", "3")          # a key picks a service at once
     await until_turns(session, 2, timeout=60)
-    assert said(session, "caller")[-1] == "社保卡"
-    assert not session.digits and "社保卡" in said(session)[-1]
+    assert said(session, "caller")[-1] == names[2]
+    assert not session.digits and names[2] in said(session)[-1]
     await hang_up(caller)
 
 
 async def test_star_repeats_the_last_answer_without_a_turn(make_hotline, make_baresip, quiet_wav):
-    hotline = await make_hotline()
-    caller = await make_baresip(CALLER, source_wav=quiet_wav)
-    session = await hotline.dial(caller)
-    await wait_for(lambda: said(session), 30, "the greeting begins")
-    await caller.command("sndcode", "2")
-    await until_said(session, "请按0")
+    hotline, caller, session, _ = await at_the_menu(make_hotline, make_baresip, quiet_wav)
     await caller.command("sndcode", "3")          # 社保卡
     await until_turns(session, 1, timeout=60)
     reply = said(session)[-1]
