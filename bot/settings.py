@@ -192,7 +192,7 @@ class Settings:
         return int(low), int(high)
 
     def phone_list(self, name: str) -> list[str]:
-        return [p.strip() for p in str(getattr(self, name)).split(",") if p.strip()]
+        return comma_list(str(getattr(self, name)))
 
     def _validate_phone(self) -> None:
         """Formats and ranges here, each error naming its setting; the telephony layer
@@ -233,9 +233,7 @@ class Settings:
             ("phone_transfer_timeout_seconds", self.phone_transfer_timeout_seconds, 1, 300),
             ("phone_callback_queue_length", self.phone_callback_queue_length, 0, 10000),
         ]
-        for name, value, low_, high_ in checks:
-            if not low_ <= value <= high_:
-                raise SettingsError(f"{name} must be {low_}-{high_}, not {value}")
+        _check_ranges(checks)
         for name in ("phone_transfer_uri", "phone_register_uri"):
             value = getattr(self, name).strip()
             bad = any(c in value for c in "\r\n <>")
@@ -245,10 +243,7 @@ class Settings:
         if (self.phone_register_user or self.phone_register_password) and not self.phone_register_uri:
             raise SettingsError("phone_register_uri is needed when phone_register_user or "
                                 "phone_register_password is set")
-        services = self.phone_list("phone_services")
-        if not 1 <= len(services) <= 4 or any(s not in SERVICE_IDS for s in services):
-            raise SettingsError(f"phone_services must be 1-4 service ids from bot/services.py, "
-                                f"comma-separated; not {self.phone_services!r}")
+        _check_services("phone_services", self.phone_services, 1, 4)
 
     def _validate_wechat(self) -> None:
         """Ranges here; the formats WeChat's console dictates (token, EncodingAESKey)
@@ -260,9 +255,7 @@ class Settings:
             ("wechat_media_max_bytes", self.wechat_media_max_bytes, 1024, 10 * 1024 * 1024),
             ("wechat_passive_seconds", self.wechat_passive_seconds, 0.2, 4.5),
         ]
-        for name, value, low, high in checks:
-            if not low <= value <= high:
-                raise SettingsError(f"{name} must be {low}-{high}, not {value}")
+        _check_ranges(checks)
         if not self.wechat_path.startswith("/") or len(self.wechat_path) < 2:
             raise SettingsError(f"wechat_path must start with / and name a path, "
                                 f"not {self.wechat_path!r}")
@@ -282,31 +275,22 @@ class Settings:
                                 f"not {self.kiosk_default_script!r}")
         if len(self.kiosk_location) > 40 or any(c in self.kiosk_location for c in "\r\n\t\x00"):
             raise SettingsError("kiosk_location must be one line of at most 40 characters")
-        services = self.kiosk_service_ids()
-        unknown = [s for s in services if s not in SERVICE_IDS]
-        if unknown or len(services) > 4:
-            raise SettingsError(f"kiosk_services must be at most 4 service ids from "
-                                f"bot/services.py, comma-separated; not {self.kiosk_services!r}")
+        _check_services("kiosk_services", self.kiosk_services, 0, 4)
         checks = [
             ("kiosk_idle_seconds", self.kiosk_idle_seconds, 2, 3600),
             ("kiosk_idle_waiting_seconds", self.kiosk_idle_waiting_seconds, 2, 7200),
             ("kiosk_idle_answer_seconds", self.kiosk_idle_answer_seconds, 2, 600),
         ]
-        for name, value, low, high in checks:
-            if not low <= value <= high:
-                raise SettingsError(f"{name} must be {low}-{high}, not {value}")
+        _check_ranges(checks)
 
     def kiosk_service_ids(self) -> list[str]:
-        return [s.strip() for s in self.kiosk_services.split(",") if s.strip()]
+        return comma_list(self.kiosk_services)
 
     def fallback_service_ids(self) -> list[str]:
-        return [s.strip() for s in self.fallback_services.split(",") if s.strip()]
+        return comma_list(self.fallback_services)
 
     def _validate_fallback(self) -> None:
-        services = self.fallback_service_ids()
-        if not 1 <= len(services) <= 3 or any(s not in SERVICE_IDS for s in services):
-            raise SettingsError(f"fallback_services must be 1-3 service ids from "
-                                f"bot/services.py, comma-separated; not {self.fallback_services!r}")
+        _check_services("fallback_services", self.fallback_services, 1, 3)
 
     def _validate_handoff(self) -> None:
         checks = [
@@ -321,9 +305,7 @@ class Settings:
             ("console_group_min_cases", self.console_group_min_cases, 0, 10000),
             ("turns_conversation_minutes", self.turns_conversation_minutes, 1, 24 * 60),
         ]
-        for name, value, low, high in checks:
-            if not low <= value <= high:
-                raise SettingsError(f"{name} must be {low}-{high}, not {value}")
+        _check_ranges(checks)
         if not self.labelled_examples.endswith((".yml", ".yaml")):
             raise SettingsError(f"labelled_examples must name a .yml file, "
                                 f"not {self.labelled_examples!r}")
@@ -342,12 +324,11 @@ class Settings:
         return parse_rate(name, getattr(self, name))
 
     def trusted_networks(self) -> list[Any]:
-        return [ipaddress.ip_network(p.strip(), strict=False)
-                for p in self.trusted_proxies.split(",") if p.strip()]
+        return [ipaddress.ip_network(p, strict=False) for p in comma_list(self.trusted_proxies)]
 
     def host_names(self) -> set[str]:
         """Host header names (without port) the gateway answers to; empty set: any."""
-        names = [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
+        names = [h.lower() for h in comma_list(self.allowed_hosts)]
         if "*" in names:
             return set()
         local = {"localhost", "127.0.0.1", "::1"}
@@ -381,9 +362,7 @@ class Settings:
             ("tts_cache_bytes", self.tts_cache_bytes, 0, 4 * 1024 ** 3),
             ("asr_max_body_bytes", self.asr_max_body_bytes, 64 * 1024, 1024 ** 3),
         ]
-        for name, value, low, high in checks:
-            if not low <= value <= high:
-                raise SettingsError(f"{name} must be {low}-{high}, not {value}")
+        _check_ranges(checks)
 
     def _validate_voice(self) -> None:
         if not self.asr_model_cmn.strip():
@@ -401,12 +380,29 @@ class Settings:
             ("tts_max_chars", self.tts_max_chars, 1, 20000),
             ("tts_timeout", self.tts_timeout, 1, 300),
         ]
-        for name, value, low, high in checks:
-            if not low <= value <= high:
-                raise SettingsError(f"{name} must be {low}-{high}, not {value}")
+        _check_ranges(checks)
         if not self.voice_model_url.startswith(("https://", "http://", "file://")):
             raise SettingsError(f"voice_model_url must be an http(s) or file URL, "
                                 f"not {self.voice_model_url!r}")
+
+
+def comma_list(text: str) -> list[str]:
+    """「a, b,,c」 -> ["a", "b", "c"]: how every list setting is written."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _check_ranges(checks: list[tuple[str, float, float, float]]) -> None:
+    for name, value, low, high in checks:
+        if not low <= value <= high:
+            raise SettingsError(f"{name} must be {low}-{high}, not {value}")
+
+
+def _check_services(name: str, text: str, fewest: int, most: int) -> None:
+    services = comma_list(text)
+    if not fewest <= len(services) <= most or any(s not in SERVICE_IDS for s in services):
+        count = f"{fewest}-{most}" if fewest else f"at most {most}"
+        raise SettingsError(f"{name} must be {count} service ids from bot/services.py, "
+                            f"comma-separated; not {text!r}")
 
 
 _PERIODS = {"s": 1.0, "sec": 1.0, "min": 60.0, "hour": 3600.0, "h": 3600.0, "day": 86400.0}

@@ -22,7 +22,7 @@ PAGE = 200
 MAX_LIMIT = 1000
 ORDER = ("ORDER BY throttled, CASE state WHEN 'waiting' THEN 0 WHEN 'with_staff' THEN 1"
          " ELSE 2 END, urgent DESC, waiting_since, id")
-UNCLAIMED = "staff IS NULL AND state IN ('waiting', 'callback')"   # what close_group closes
+UNCLAIMED = store.UNCLAIMED   # what close_group closes
 
 
 @dataclass

@@ -630,10 +630,6 @@ class HandoffDesk:
         log.info("case %s closed by %s", case_id, staff)
         return case
 
-    async def groups(self, min_cases: int = 2) -> list[dict[str, Any]]:
-        """Open cases by source (store.open_groups): a flood from one place is one line."""
-        return await self.db.run(store.open_groups, min_cases)
-
     async def close_group(self, source: str, staff: str) -> list[int]:
         """Close every unclaimed open case of one source at once (an admin's answer to a
         flood; the route checks the role). People still waiting are told, as when one

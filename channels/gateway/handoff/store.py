@@ -391,24 +391,13 @@ def nth_newest_case_time(conn: sqlite3.Connection, source: str, n: int) -> Optio
     return float(row[0]) if row else None
 
 
-def open_groups(conn: sqlite3.Connection, min_cases: int = 2) -> list[dict[str, Any]]:
-    """Open cases by source, for sources with at least `min_cases` of them: how many,
-    how many urgent and throttled, the channels, the oldest wait. Largest first."""
-    marks = ",".join("?" * len(OPEN))
-    rows = conn.execute(
-        f"SELECT source, COUNT(*) AS cases, SUM(urgent) AS urgent, SUM(throttled) AS throttled,"
-        f" SUM(staff IS NULL) AS unclaimed, GROUP_CONCAT(DISTINCT channel) AS channels,"
-        f" MIN(waiting_since) AS oldest FROM cases WHERE state IN ({marks})"
-        f" AND source IS NOT NULL GROUP BY source HAVING COUNT(*) >= ?"
-        f" ORDER BY COUNT(*) DESC, source", (*OPEN, min_cases)).fetchall()
-    return [{**dict(row), "channels": sorted((row["channels"] or "").split(","))}
-            for row in rows]
+UNCLAIMED = "staff IS NULL AND state IN ('waiting', 'callback')"   # open, nobody has it
 
 
 def unclaimed_of_source(conn: sqlite3.Connection, source: str) -> list[Case]:
     """The open cases of a source that nobody has claimed (what closing a group closes)."""
-    rows = conn.execute("SELECT * FROM cases WHERE source = ? AND staff IS NULL"
-                        " AND state IN ('waiting', 'callback') ORDER BY id", (source,)).fetchall()
+    rows = conn.execute(f"SELECT * FROM cases WHERE source = ? AND {UNCLAIMED} ORDER BY id",
+                        (source,)).fetchall()
     return [Case.from_row(row) for row in rows]
 
 
