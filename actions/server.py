@@ -22,7 +22,7 @@ from rasa_sdk import utils
 from rasa_sdk.endpoint import create_app
 from sanic import response
 
-from bot.secrets import presented, read_secret
+from bot.secrets import SecretError, presented, read_secret
 
 OPEN_PATHS = ("/health",)       # the gateway's probe: says nothing but "ok"
 
@@ -52,7 +52,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="Kaifong's action server (for Rasa only)")
     parser.add_argument("--port", type=int, default=5055)
     args = parser.parse_args(argv)
-    secret = shared_secret()
+    try:
+        secret = shared_secret()
+    except SecretError as exc:
+        print(f"actions: {exc}", file=sys.stderr)
+        return 2
     if not secret:
         print("actions: no shared secret: set KAIFONG_ACTION_TOKEN or KAIFONG_ACTION_TOKEN_FILE",
               file=sys.stderr)

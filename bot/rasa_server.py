@@ -9,18 +9,31 @@ Runs in .venv-rasa.
 """
 from __future__ import annotations
 
+import os
 import sys
-from typing import Mapping, Optional
+from typing import Mapping, MutableMapping, Optional
 
-from bot.secrets import read_secret
+from bot.secrets import SecretError, read_secret
 
 
 def shared_secret(env: Optional[Mapping[str, str]] = None) -> str:
     return read_secret("KAIFONG_RASA_TOKEN", env)
 
 
+def action_secret_into(env: MutableMapping[str, str]) -> None:
+    """bot/endpoints.yml sends the action server's secret from the environment only:
+    given as a file, it is put there (this process's environment, never its argv)."""
+    if env.get("KAIFONG_ACTION_TOKEN_FILE"):
+        env["KAIFONG_ACTION_TOKEN"] = read_secret("KAIFONG_ACTION_TOKEN", env)
+
+
 def main() -> int:
-    secret = shared_secret()
+    try:
+        secret = shared_secret()
+        action_secret_into(os.environ)
+    except SecretError as exc:
+        print(f"rasa: {exc}", file=sys.stderr)
+        return 2
     if not secret:
         print("rasa: no token: set KAIFONG_RASA_TOKEN or KAIFONG_RASA_TOKEN_FILE", file=sys.stderr)
         return 2

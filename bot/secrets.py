@@ -1,7 +1,7 @@
 """The secrets the gateway shares with Rasa and with the action server.
 
 Each comes from the environment (`KAIFONG_RASA_TOKEN`) or from a file named by the same
-variable with `_FILE` (`KAIFONG_RASA_TOKEN_FILE`; its first word): never from a command
+variable with `_FILE` (`KAIFONG_RASA_TOKEN_FILE`; its first line): never from a command
 line, where `ps` shows it to every user. The caller puts it in one header; the check is
 constant-time, and no secret configured lets nobody in.
 """
@@ -15,12 +15,27 @@ from typing import Mapping, Optional
 HEADER = "X-Kaifong-Token"
 
 
+class SecretError(ValueError):
+    """A secret's file cannot be read or is empty (the message names it)."""
+
+
+def read_secret_file(name: str, path: str) -> str:
+    """The first line of the file `path` (the setting or variable `name` gave it)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SecretError(f"{name}: cannot read {path}: {exc.strerror}") from None
+    secret = text.strip().splitlines()[0].strip() if text.strip() else ""
+    if not secret:
+        raise SecretError(f"{name}: {path} is empty")
+    return secret
+
+
 def read_secret(name: str, env: Optional[Mapping[str, str]] = None) -> str:
-    """The secret in `name` or in the file `name`_FILE names; "" when neither is set."""
+    """The secret in `name`, or in the file `name`_FILE names; "" when neither is set."""
     env = os.environ if env is None else env
     if env.get(f"{name}_FILE"):
-        words = Path(env[f"{name}_FILE"]).read_text(encoding="utf-8").split()
-        return words[0] if words else ""
+        return read_secret_file(f"{name}_FILE", env[f"{name}_FILE"])
     return env.get(name, "")
 
 

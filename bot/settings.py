@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from bot.secrets import SecretError, read_secret_file
 from bot.services import SERVICE_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -470,19 +471,9 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     coerced = {k: _coerce(k, known[k], v) for k, v in values.items()}
     settings = dataclasses.replace(Settings(), **coerced)
     if settings.rasa_token_file and not settings.rasa_token:
-        settings = dataclasses.replace(settings, rasa_token=read_secret_file(
-            "rasa_token_file", settings.rasa_token_file))
+        try:
+            token = read_secret_file("rasa_token_file", settings.rasa_token_file)
+        except SecretError as exc:
+            raise SettingsError(str(exc)) from None
+        settings = dataclasses.replace(settings, rasa_token=token)
     return settings.validate()
-
-
-def read_secret_file(name: str, path: str) -> str:
-    """A secret kept in a file (the way to give one without a command line or the
-    environment of every child); its first line."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SettingsError(f"{name}: cannot read {path}: {exc.strerror}") from None
-    secret = text.strip().splitlines()[0].strip() if text.strip() else ""
-    if not secret:
-        raise SettingsError(f"{name}: {path} is empty")
-    return secret

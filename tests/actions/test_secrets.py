@@ -7,7 +7,9 @@ import pytest
 
 from actions.server import authorised, shared_secret
 from bot.rasa_channel import from_the_gateway
+from bot.rasa_server import action_secret_into
 from bot.rasa_server import shared_secret as rasa_secret
+from bot.secrets import SecretError
 
 SECRET = "s3cret-made-at-start"
 
@@ -40,3 +42,24 @@ def test_rasas_channel_wants_the_gateways_secret():
     assert from_the_gateway(request(**{"X-Kaifong-Token": SECRET}), SECRET)
     assert not from_the_gateway(request(), SECRET)
     assert not from_the_gateway(request(**{"X-Kaifong-Token": SECRET}), "")
+
+
+def test_a_secret_file_that_cannot_be_read_is_named(tmp_path):
+    empty = tmp_path / "empty"
+    empty.write_text("\n", encoding="utf-8")
+    with pytest.raises(SecretError, match="KAIFONG_ACTION_TOKEN_FILE: .* is empty"):
+        shared_secret({"KAIFONG_ACTION_TOKEN_FILE": str(empty)})
+    with pytest.raises(SecretError, match="KAIFONG_RASA_TOKEN_FILE: cannot read"):
+        rasa_secret({"KAIFONG_RASA_TOKEN_FILE": str(tmp_path / "missing")})
+
+
+def test_rasa_sends_the_action_secret_given_as_a_file(tmp_path):
+    """Rasa reads the header it sends to the action server from the environment only."""
+    path = tmp_path / "actions-token"
+    path.write_text(SECRET + "\n", encoding="utf-8")
+    env = {"KAIFONG_ACTION_TOKEN_FILE": str(path)}
+    action_secret_into(env)
+    assert env["KAIFONG_ACTION_TOKEN"] == SECRET == shared_secret(env)
+    untouched = {"KAIFONG_ACTION_TOKEN": "from-env"}
+    action_secret_into(untouched)
+    assert untouched == {"KAIFONG_ACTION_TOKEN": "from-env"}

@@ -39,3 +39,14 @@ def test_broken_settings_file(tmp_path):
     path.write_text("port: [\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="kaifong.yml"):
         load_settings(env={"KAIFONG_SETTINGS": str(path)})
+
+
+def test_rasa_token_from_a_file(tmp_path):
+    path = tmp_path / "rasa-token"
+    path.write_text("t0ken\n", encoding="utf-8")
+    assert load_settings(env={"KAIFONG_RASA_TOKEN_FILE": str(path)}).rasa_token == "t0ken"
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(SettingsError, match="rasa_token_file: .* is empty"):
+        load_settings(env={"KAIFONG_RASA_TOKEN_FILE": str(path)})
+    with pytest.raises(SettingsError, match="rasa_token_file: cannot read"):
+        load_settings(env={"KAIFONG_RASA_TOKEN_FILE": str(tmp_path / "nowhere")})
