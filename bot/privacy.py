@@ -168,6 +168,8 @@ def mask_phone(phone: str) -> str:
         return masked
     work = _working_text(phone)   # too short to look personal, but it is a phone: hide it
     spots = tuple(i for i, char in enumerate(work) if char in _ASCII_DIGITS)
+    if not spots:    # only a date or a time in it: nothing personal to hide
+        return masked
     run = _Run("", spots, None, (0, len(spots)))
     start, end, masked = _render(phone, work, run, (0, len(spots), _Plan(_LONG, 0)))
     return phone[:start] + masked + phone[end:]

@@ -10,6 +10,9 @@ import pytest
 from aiohttp import web
 
 from bot.texts import say
+from channels.console import queue
+from channels.gateway.handoff import store
+from channels.gateway.keys import DATABASE
 
 from channels.tools.stack import ROOT
 from tests.processes import add_staff_by_cli, start_stack
@@ -102,3 +105,11 @@ async def fake_rasa(aiohttp_server) -> FakeRasa:
     server = await aiohttp_server(fake.app())
     fake.url = str(server.make_url("")).rstrip("/")
     return fake
+
+
+async def staff_queue(app: web.Application, states: tuple[str, ...] = store.OPEN
+                      ) -> tuple[list[Any], dict[int, int], dict[int, str]]:
+    """What the console lists (its own queue query, every case, no groups): the cases in
+    its order, the places of those waiting, the last words (masked)."""
+    page = await app[DATABASE].run(lambda conn: queue.read_page(conn, states))
+    return page.cases, page.positions, page.last_words

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence
 
+from bot.privacy import mask_phone
 from channels.gateway.contract import HandOver, Message, Outgoing
 
 from .call_session import CallSession
@@ -21,7 +22,8 @@ class PhoneChannel:
     def facts(self, sender: str) -> Mapping[str, Any]:
         session = self.sessions.get(sender)
         caller = session.call.caller if session is not None else ""
-        return {CALLER_FACT: caller} if caller else {}
+        # masked as the number left to ring back is (a short extension too): one style
+        return {CALLER_FACT: mask_phone(caller)} if caller else {}
 
     async def deliver(self, sender: str, messages: Sequence[Outgoing],
                       handoff: Optional[Mapping[str, Any]]) -> bool:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from channels.gateway.keys import HANDOFF, PIPELINE
 from tests.attacks.conftest import open_conversation, say
+from tests.conftest import staff_queue
 
 STAFF_SAYS = "陈伯，您的社保卡补办好了，明天来拿"
 
@@ -18,7 +21,7 @@ async def a_person_with_staff(client) -> tuple[dict, int]:
     await say(client, person, "我要找工作人员")
     await say(client, person, "可以打返俾我吗，我电话13812345678")
     desk = client.app[HANDOFF]
-    cases, _, _ = await desk.cases()
+    cases, _, _ = await staff_queue(client.app)
     (case,) = [c for c in cases if c.sender == person["conversation"]]
     await desk.claim(case.id, "chan")
     await desk.send(case.id, "chan", STAFF_SAYS)
@@ -57,7 +60,7 @@ async def test_nobody_cancels_a_case_or_changes_the_number_to_ring(make_client):
                         {"Authorization": "Bearer " + "x" * 43}):
             resp = await client.post("/api/chat", json=body, headers=headers)
             assert resp.status == 401, await resp.text()
-    cases, places, _ = await client.app[HANDOFF].cases()
+    cases, places, _ = await staff_queue(client.app)
     (case,) = [c for c in cases if c.sender == victim]
     assert case.state == "waiting" and case.callback_phone == "13812345678"
 
@@ -92,13 +95,16 @@ async def test_ids_are_the_servers_and_the_log_holds_no_key(make_client, caplog,
     assert resp.status == 401
 
 
-async def test_the_integrators_user_id_is_metadata_for_staff(make_client):
+@pytest.mark.parametrize("user", ["member-8812", "1998-08-08", "2023-2024", "301"])
+async def test_the_integrators_user_id_is_metadata_for_staff(make_client, user):
+    """Kept as given: a user id shaped like a date or a short number is not a phone
+    (a date-shaped one used to make asking for a person a 500, with no case)."""
     client = await make_client()
-    person = await open_conversation(client, user="member-8812")
-    await say(client, person, "我要找工作人员")
-    cases, _, _ = await client.app[HANDOFF].cases()
+    person = await open_conversation(client, user=user)
+    assert (await say(client, person, "我要找工作人员"))["handoff"]["state"] == "waiting"
+    cases, _, _ = await staff_queue(client.app)
     (case,) = cases
-    assert case.sender == person["conversation"] and case.facts["用户编号"] == "member-8812"
+    assert case.sender == person["conversation"] and case.facts["用户编号"] == user
 
 
 async def test_understand_stays_stateless(make_client):
@@ -116,7 +122,7 @@ async def test_the_attack_as_it_was_done_gets_nothing(make_client):
     pipeline, desk = client.app[PIPELINE], client.app[HANDOFF]
     await pipeline.chat(victim, "我要找工作人员", channel="api")
     await pipeline.chat(victim, "我电话13812345678", channel="api")
-    cases, _, _ = await desk.cases()
+    cases, _, _ = await staff_queue(client.app)
     (case,) = cases
     await desk.claim(case.id, "chan")
     await desk.send(case.id, "chan", STAFF_SAYS)
@@ -128,7 +134,7 @@ async def test_the_attack_as_it_was_done_gets_nothing(make_client):
     assert STAFF_SAYS not in await read.text()             # 1. reading staff messages
     for text in ("我电话13900001111", "取消"):              # 2. the number, 3. cancelling
         await client.post("/api/chat", json={"sender": victim, "text": text})
-    cases, _, _ = await desk.cases()
+    cases, _, _ = await staff_queue(client.app)
     (waiting,) = [c for c in cases if c.state == "waiting"]
     assert waiting.sender == victim and waiting.callback_phone == "13812345678"
     assert STAFF_SAYS in [m["text"] for m in (await desk.poll(victim, 0, 0))["messages"]]

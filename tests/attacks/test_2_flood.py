@@ -13,6 +13,7 @@ from bot.settings import Settings
 from channels.console import queue
 from channels.gateway.keys import DATABASE, HANDOFF
 from tests.attacks.conftest import open_conversation, say
+from tests.conftest import staff_queue
 
 ATTACKER, ELDER = "203.0.113.66", "198.51.100.7"
 FLOOD = 200
@@ -55,10 +56,10 @@ async def test_a_flood_of_fake_emergencies_never_hides_a_real_case(make_client):
     client = await make_client(**{k: v for k, v in wanted.items() if k in known})
     assert await attacker_turn(client, "elder", "我要找工作人员", ELDER) == 200   # a real case
     desk = client.app[HANDOFF]
-    (real,) = (await desk.cases())[0]
+    (real,) = (await staff_queue(client.app))[0]
     statuses = await flood(client)
     assert set(statuses) == {200}          # every emergency still hears 「请即刻打120」
-    cases, places, _ = await desk.cases()  # what the console lists (its first 200)
+    cases, places, _ = await staff_queue(client.app)  # what the console lists (its first 200)
     mine = [c for c in cases if c.id == real.id]
     assert mine and places[real.id] <= 11             # behind at most the 10 let through
     flood_cases = [c for c in cases if c.id != real.id]
@@ -70,7 +71,7 @@ async def test_a_flood_of_fake_emergencies_never_hides_a_real_case(make_client):
     assert group["cases"] == FLOOD and group["throttled"] == FLOOD - 10
     closed = await desk.close_group(group["source"], "admin")
     assert len(closed) == FLOOD
-    cases, places, _ = await desk.cases()
+    cases, places, _ = await staff_queue(client.app)
     assert [c.id for c in cases] == [real.id] and places[real.id] == 1
 
 
@@ -85,7 +86,7 @@ async def test_a_source_over_its_limit_is_told_so_and_gets_no_new_case(make_clie
     assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
     assert body["retry_after"] >= 1 and body["handoff"] is None
     assert "12345" in body["messages"][-1]["text"]     # the hotline, in the person's words
-    assert len((await client.app[HANDOFF].cases())[0]) == 2
+    assert len((await staff_queue(client.app))[0]) == 2
     elsewhere = await open_conversation(client, ELDER)  # another source is not affected
     assert (await say(client, elsewhere, "我要找工作人员"))["handoff"]["state"] == "waiting"
 

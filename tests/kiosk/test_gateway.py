@@ -21,6 +21,7 @@ from channels.kiosk.setup import LOCATION_FACT, STATIC
 from channels.gateway.speaking import KEYPAD, spoken
 from tests.kiosk.conftest import KO_WORD, LOCATION, speech_wav
 from tests.voice.conftest import KO_MODEL
+from tests.conftest import staff_queue
 from voice import audio as au
 
 STEP = 3200   # 100 ms of 16 kHz 16-bit audio, as the page's AudioWorklet sends
@@ -195,7 +196,7 @@ async def test_asking_for_a_person_queues_a_kiosk_case_with_the_location(client)
     told = texts(await kiosk.next("reply"))
     assert "好快嚟" not in told and "“唔等喇”" in told and "取消" not in told
     desk = client.server.app[HANDOFF]
-    cases, _, _ = await desk.cases()
+    cases, _, _ = await staff_queue(client.server.app)
     (case,) = cases
     assert case.channel == "kiosk" and case.facts[LOCATION_FACT] == LOCATION
     assert (case.language, case.script) == ("yue", "hant")
@@ -228,7 +229,7 @@ async def test_the_queue_place_moves_up_live(client):
     await first.ws.close()      # the first person walks away: their place is given up
     moved = await second.next("handoff")
     assert moved["handoff"]["position"] == 1 and "第1位" in moved["text"]
-    cases, _, _ = await client.server.app[HANDOFF].cases(store.STATES)
+    cases, _, _ = await staff_queue(client.server.app, store.STATES)
     assert sorted(c.state for c in cases) == ["cancelled", "waiting"]
 
 

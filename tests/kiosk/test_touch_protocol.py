@@ -10,6 +10,7 @@ from channels.gateway.contract import Outgoing
 from channels.gateway.keys import CHANNELS, HANDOFF, SETTINGS
 from channels.kiosk import ui
 from tests.kiosk.test_gateway import client, connect, make_app, texts  # noqa: F401 (fixtures)
+from tests.conftest import staff_queue
 
 MORE = {"title": "更多服务", "menu": "more"}
 
@@ -143,7 +144,7 @@ async def test_staff_messages_are_shown_once_and_a_second_case_replays_nothing(c
     await kiosk.next("reply")
     await kiosk.next("handoff")
     desk = client.server.app[HANDOFF]
-    (case,), _, _ = await desk.cases()
+    (case,), _, _ = await staff_queue(client.server.app)
     await desk.claim(case.id, "chan")
     await desk.send(case.id, "chan", "您好，我是工作人员。")
     await desk.hand_back(case.id, "chan")

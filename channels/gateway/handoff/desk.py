@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import Any, Callable, Mapping, Optional
 from bot.catalog import Service
 from bot.controls import control_intent
 from bot.language import LanguageState, Utterance, as_utterance, to_script, to_simplified
-from bot.privacy import mask, mask_phone
+from bot.privacy import mask
 from bot.settings import Settings
 from bot.texts import say, staff_text
 from channels.gateway.contract import Channels, HandOver, Outgoing
@@ -76,14 +75,11 @@ class NotYourCase(CaseError):
     status = 403
 
 
-_PHONE_LIKE = re.compile(r"\+?[\d\s\-()]{3,}")
-
-
 def masked_fact(value: Any) -> Any:
-    """A fact as staff may see it: every personal number masked, in one style. A fact that
-    is a number (a caller's) is masked as a phone, like the number left to ring back."""
+    """A fact as staff may see it: every personal number masked, in one style. (A channel
+    whose fact *is* a phone number masks it as one itself: the phone's caller.)"""
     if isinstance(value, str):
-        return mask_phone(value) if _PHONE_LIKE.fullmatch(value.strip()) else mask(value)
+        return mask(value)
     if isinstance(value, Mapping):
         return {str(k): masked_fact(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -512,15 +508,6 @@ class HandoffDesk:
         return {"messages": messages, "last_id": last_id, "handoff": await self.state_of(sender)}
 
     # --- the staff's side ----------------------------------------------------
-
-    async def cases(self, states: tuple[str, ...] = store.OPEN
-                    ) -> tuple[list[Case], dict[int, int], dict[int, str]]:
-        """Cases in those states, their places in the queue and last words (masked)."""
-        def read(conn: Any) -> tuple[list[Case], dict[int, int], dict[int, str]]:
-            cases = store.list_cases(conn, states)
-            last = store.last_user_messages(conn, [c.id for c in cases])
-            return cases, store.positions(conn), last
-        return await self.db.run(read)
 
     async def case(self, case_id: int) -> tuple[Case, Optional[int], list[dict[str, Any]]]:
         def read(conn: Any) -> tuple[Optional[Case], Optional[int], list[dict[str, Any]]]:

@@ -366,16 +366,6 @@ def sender_cases(conn: sqlite3.Connection, sender: str, limit: int = 20) -> list
     return [Case.from_row(row) for row in rows]
 
 
-def list_cases(conn: sqlite3.Connection, states: Iterable[str], limit: int = 200) -> list[Case]:
-    states = tuple(states)
-    marks = ",".join("?" * len(states))
-    rows = conn.execute(
-        f"SELECT * FROM cases WHERE state IN ({marks})"
-        f" ORDER BY throttled, CASE state WHEN 'waiting' THEN 0 WHEN 'with_staff' THEN 1 ELSE 2 END,"
-        f" urgent DESC, waiting_since, id LIMIT ?", (*states, limit)).fetchall()
-    return [Case.from_row(row) for row in rows]
-
-
 # --- where cases come from (a flood from one source stays one group) -----------------
 
 def cases_since(conn: sqlite3.Connection, source: str, since: float) -> int:
