@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
 from typing import Any, Optional
 
 from aiohttp import web
@@ -18,15 +17,16 @@ from channels.console.figures import queue_figures
 from channels.console.hub import CONSOLE_HUB
 from channels.console.views import case_detail, case_summary
 from channels.gateway.handoff.desk import CaseError
-from channels.gateway.handoff.hours import parse_offset
+from channels.gateway.handoff.hours import LocalClock
 from channels.gateway.http import BadRequest, json_error, json_ok, read_json_object, text_field
-from channels.gateway.keys import CATALOG, DATABASE, HANDOFF, RATINGS, SETTINGS
+from channels.gateway.keys import CATALOG, DATABASE, HANDOFF, RATINGS
 
 log = logging.getLogger("kaifong.console")
 
 MAX_NOTE_CHARS = 1000
 HISTORY_PAGE = 50
 CHANNELS = ("kiosk", "phone", "wechat", "api")
+CENTRE_CLOCK = web.AppKey("console_clock", LocalClock)   # staff_utc_offset's days (setup.py)
 
 
 def case_id_of(request: web.Request, name: str = "case_id") -> int:
@@ -101,13 +101,12 @@ async def colleagues(request: web.Request, staff: StaffUser) -> web.Response:
 
 # --- history ----------------------------------------------------------------------
 
-def local_day_start(text: str, settings: Any) -> float:
-    """The Unix time a local date (YYYY-MM-DD, on staff_utc_offset's clock) begins."""
+def local_day_start(text: str, clock: LocalClock) -> float:
+    """The Unix time a local date (YYYY-MM-DD, on the centre's clock) begins."""
     try:
-        day = datetime.strptime(text, "%Y-%m-%d")
+        return clock.day_start(text)
     except ValueError:
         raise BadRequest(staff_text("console_bad_date")) from None
-    return day.replace(tzinfo=parse_offset(settings.staff_utc_offset)).timestamp()
 
 
 def _choice(request: web.Request, name: str, allowed: Optional[tuple[str, ...]]) -> Optional[str]:
@@ -122,10 +121,9 @@ def _choice(request: web.Request, name: str, allowed: Optional[tuple[str, ...]])
 @staff_route()
 async def history(request: web.Request, staff: StaffUser) -> web.Response:
     """Finished cases by date (from/to inclusive, local days), service, channel, staff."""
-    settings, now = request.app[SETTINGS], time.time()
-    q = request.query
-    until = local_day_start(q["to"], settings) + 86400 if q.get("to") else now + 1
-    since = local_day_start(q["from"], settings) if q.get("from") else until - 30 * 86400
+    clock, q = request.app[CENTRE_CLOCK], request.query
+    until = local_day_start(q["to"], clock) + 86400 if q.get("to") else clock.now() + 1
+    since = local_day_start(q["from"], clock) if q.get("from") else until - 30 * 86400
     if since >= until:
         raise BadRequest(staff_text("console_bad_date"))
     page = q.get("page", "0")
@@ -146,10 +144,8 @@ async def history(request: web.Request, staff: StaffUser) -> web.Response:
 async def queue_numbers(request: web.Request, staff: StaffUser) -> web.Response:
     """Waiting now, the longest wait now, and answered cases' waits since local midnight
     and over 7 days: apart, each with its label."""
-    settings, now = request.app[SETTINGS], time.time()
-    tz = parse_offset(settings.staff_utc_offset)
-    midnight = datetime.fromtimestamp(now, tz).replace(hour=0, minute=0, second=0,
-                                                        microsecond=0).timestamp()
+    clock = request.app[CENTRE_CLOCK]
+    now, midnight = clock.now(), clock.start_of(clock.today())
     db = request.app[DATABASE]
     today = await db.run(queue_figures, midnight, now)
     week = await db.run(queue_figures, midnight - 6 * 86400, now)

@@ -7,9 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import time
 from calendar import monthrange
-from datetime import date
 from typing import Any, AsyncIterator
 
 from aiohttp import web
@@ -17,12 +15,12 @@ from aiohttp import web
 from bot.texts import staff_text
 from channels.console import teach
 from channels.console.auth import StaffUser, staff_route
-from channels.console.casework import service_names
+from channels.console.casework import CENTRE_CLOCK, service_names
 from channels.console.figures import queue_figures
 from channels.console.figures_page import figures_page, report_page
-from channels.console.stats import (CHANNELS, Period, Table, all_tables, day_of_date, local_day,
-                                    monthly_report, unresolved_groups)
-from channels.gateway.handoff.hours import parse_offset
+from channels.console.stats import (CHANNELS, Period, Table, all_tables, monthly_report,
+                                    unresolved_groups)
+from channels.gateway.handoff.hours import day_number, day_text
 from channels.gateway.http import BadRequest, json_ok, read_json_object
 from channels.gateway.keys import DATABASE, HEALTH_PROBES, SETTINGS
 
@@ -32,14 +30,10 @@ TEACHER = web.AppKey("console_teacher", teach.Teacher)
 MAX_DAYS = 400
 
 
-def _offset(app: web.Application) -> float:
-    return parse_offset(app[SETTINGS].staff_utc_offset).utcoffset(None).total_seconds()
-
-
 def period_of(request: web.Request) -> Period:
     """?period=today|7d|30d|custom&from=&to=&channel= (local dates, inclusive)."""
-    q, offset = request.query, _offset(request.app)
-    today = local_day(time.time(), offset)
+    q, clock = request.query, request.app[CENTRE_CLOCK]
+    offset, today = clock.offset, clock.today()
     name = q.get("period") or ("custom" if q.get("from") else "30d")
     channel = q.get("channel") or None
     if channel is not None and channel not in CHANNELS:
@@ -50,8 +44,8 @@ def period_of(request: web.Request) -> Period:
     if name != "custom":
         raise BadRequest(staff_text("console_bad_filter", label="period"))
     try:
-        first = day_of_date(q.get("from", ""))
-        last = day_of_date(q.get("to", "")) if q.get("to") else today
+        first = day_number(q.get("from", ""))
+        last = day_number(q.get("to", "")) if q.get("to") else today
     except ValueError:
         raise BadRequest(staff_text("console_bad_date")) from None
     if first > last or last - first >= MAX_DAYS:
@@ -60,19 +54,21 @@ def period_of(request: web.Request) -> Period:
 
 
 def month_of(request: web.Request) -> tuple[str, Period]:
-    text = request.query.get("month") or date.today().strftime("%Y-%m")
+    """?month=YYYY-MM; by default the centre's month now (not the server's)."""
+    clock = request.app[CENTRE_CLOCK]
+    text = request.query.get("month") or day_text(clock.today())[:7]
     try:
         year, number = (int(p) for p in text.split("-"))
-        first = day_of_date(f"{year:04d}-{number:02d}-01")
+        first = day_number(f"{year:04d}-{number:02d}-01")
         days = monthrange(year, number)[1]
     except ValueError:
         raise BadRequest(staff_text("console_bad_date")) from None
-    return f"{year:04d}-{number:02d}", Period(first, first + days - 1, _offset(request.app))
+    return f"{year:04d}-{number:02d}", Period(first, first + days - 1, clock.offset)
 
 
 async def _queue(request: web.Request, period: Period) -> dict[str, Any]:
     return await request.app[DATABASE].run(queue_figures, period.since,
-                                           min(period.until, time.time()))
+                                           min(period.until, request.app[CENTRE_CLOCK].now()))
 
 
 async def teach_status(request: web.Request) -> dict[str, Any]:
@@ -126,9 +122,9 @@ async def page(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 
 
 def _default_period(request: web.Request) -> Period:
-    offset = _offset(request.app)
-    today = local_day(time.time(), offset)
-    return Period(today - 29, today, offset, None, "30d")
+    clock = request.app[CENTRE_CLOCK]
+    today = clock.today()
+    return Period(today - 29, today, clock.offset, None, "30d")
 
 
 # --- JSON and CSV -----------------------------------------------------------------

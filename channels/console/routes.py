@@ -10,7 +10,6 @@ import logging
 import math
 import re
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -21,8 +20,8 @@ from channels.console import accounts, queue, throttle
 from channels.console.auth import (PASSWORD_CHECKS, StaffUser, clear_session_cookie,
                                    current_staff, new_token, same_origin, set_session_cookie,
                                    staff_route, throttle_keys, token_hash)
-from channels.console.casework import (add_casework_routes, case_error, case_id_of, detail,
-                                       service_names)
+from channels.console.casework import (CENTRE_CLOCK, add_casework_routes, case_error,
+                                       case_id_of, detail, service_names)
 from channels.console.figures import case_figures
 from channels.console.figures_routes import add_figures_routes
 from channels.console.hub import CONSOLE_HUB
@@ -30,7 +29,7 @@ from channels.console.passwords import needs_rehash, weakness
 from channels.console.views import case_summary
 from channels.gateway.handoff import store
 from channels.gateway.handoff.desk import CaseError
-from channels.gateway.handoff.hours import parse_offset
+from channels.gateway.handoff.hours import day_text
 from channels.gateway.http import BadRequest, json_error, json_ok, read_json_object, text_field
 from channels.gateway.keys import CATALOG, DATABASE, HANDOFF, RATINGS, SETTINGS
 
@@ -130,10 +129,9 @@ async def logout(request: web.Request, staff: StaffUser) -> web.Response:
 async def me(request: web.Request, staff: StaffUser) -> web.Response:
     # today on the centre's clock (staff_utc_offset): the history's dates are read on it,
     # whatever time zone the browser is set to
-    clock = parse_offset(request.app[SETTINGS].staff_utc_offset)
-    today = datetime.fromtimestamp(time.time(), clock)
+    clock = request.app[CENTRE_CLOCK]
     return json_ok({"username": staff.username, "role": staff.role, "csrf": staff.csrf,
-                    "services": service_names(request.app), "today": today.strftime("%Y-%m-%d")})
+                    "services": service_names(request.app), "today": day_text(clock.today())})
 
 
 # --- cases --------------------------------------------------------------------------

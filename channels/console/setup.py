@@ -11,9 +11,11 @@ from aiohttp import web
 
 from channels.console import accounts, canned
 from channels.console.auth import PASSWORD_CHECKS
+from channels.console.casework import CENTRE_CLOCK
 from channels.console.hub import CONSOLE_HUB, ConsoleHub
 from channels.console.passwords import PasswordChecks
 from channels.console.routes import add_console_routes, queue_view
+from channels.gateway.handoff.hours import LocalClock
 from channels.gateway.keys import DATABASE, HANDOFF, SETTINGS
 
 # Everything the page needs comes from the gateway itself: it works offline.
@@ -23,6 +25,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 def setup_console(app: web.Application) -> None:
     """Register after setup_handoff: the console needs the database and the desk."""
+    app[CENTRE_CLOCK] = LocalClock.of(app[SETTINGS].staff_utc_offset)
     add_console_routes(app)
     app.cleanup_ctx.append(_hub)
     app.on_shutdown.append(_close_sockets)

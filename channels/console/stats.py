@@ -21,6 +21,7 @@ from typing import Any, Mapping, Optional, Sequence
 from bot.privacy import mask
 from channels.console.figures import percentile
 from channels.console.grouping import Group, group
+from channels.gateway.handoff.hours import day_of, day_text
 
 CHANNELS = {"kiosk": "社区自助机", "phone": "电话", "wechat": "微信", "api": "网页/API"}
 LANGUAGES = {("cmn", "hans"): "普通话·简体", ("cmn", "hant"): "普通话·繁体",
@@ -56,7 +57,7 @@ class Period:
         return range(self.first_day, self.last_day + 1)
 
     def date(self, day: int) -> str:
-        return (datetime(1970, 1, 1) + timedelta(days=day)).strftime("%Y-%m-%d")
+        return day_text(day)
 
     def channel_sql(self, column: str = "channel") -> tuple[str, tuple[Any, ...]]:
         return (f" AND {column} = ?", (self.channel,)) if self.channel else ("", ())
@@ -66,16 +67,6 @@ class Period:
                 else f"{self.date(self.first_day)} 至 {self.date(self.last_day)}")
         return days + "，" + (CHANNELS.get(self.channel, self.channel) if self.channel
                              else "全部渠道")
-
-
-def local_day(at: float, offset: float) -> int:
-    return int((at + offset) // 86400)
-
-
-def day_of_date(text: str) -> int:
-    """YYYY-MM-DD -> the local day number (ValueError if it is not a date)."""
-    return (datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
-            - datetime(1970, 1, 1, tzinfo=timezone.utc)).days
 
 
 @dataclass
@@ -219,7 +210,7 @@ def waits_table(conn: sqlite3.Connection, p: Period) -> Table:
     for since, claimed, state in conn.execute(
             "SELECT waiting_since, claimed_at, state FROM cases WHERE kind = 'queue'"
             f" AND created_at >= ? AND created_at < ?{where}", (p.since, p.until, *args)):
-        day = local_day(since, p.offset)
+        day = day_of(since, p.offset)
         if claimed is not None:
             waits.setdefault(day, []).append(claimed - since)
         elif state != "waiting":

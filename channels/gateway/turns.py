@@ -33,7 +33,7 @@ from bot.privacy import mask
 from bot.settings import Settings
 from bot.texts import say
 from channels.gateway.db import Database
-from channels.gateway.handoff.hours import parse_offset
+from channels.gateway.handoff.hours import LocalClock, day_of
 
 log = logging.getLogger("kaifong.turns")
 
@@ -88,11 +88,6 @@ class _Person:
     options: dict[str, str] = field(default_factory=dict)   # payload -> title on screen
 
 
-def day_of(at: float, offset_seconds: float) -> int:
-    """The local day number of a Unix time (days since 1970-01-01 on the local clock)."""
-    return int((at + offset_seconds) // 86400)
-
-
 def training_text(text: str) -> str:
     """An utterance as a training example: masked first, masked numbers left out (a
     training example holds no personal digits, not even masked ones), normalised as the
@@ -112,7 +107,7 @@ class TurnLog:
                  clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self.clock = clock
-        self.offset = parse_offset(settings.staff_utc_offset).utcoffset(None).total_seconds()
+        self.offset = LocalClock.of(settings.staff_utc_offset).offset
         self.gap = settings.turns_conversation_minutes * 60
         self.max_people = settings.max_sessions
         self._people: OrderedDict[str, _Person] = OrderedDict()

@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import load_catalog
+from channels.console.casework import CENTRE_CLOCK
+from channels.gateway.app import create_app
 from channels.gateway.db import database_path
+from channels.gateway.handoff.hours import LocalClock
 from tests.console.conftest import ConsolePage, axe_violations, base_url
 from tests.console.seed import OFFSET, seed
-from tests.handoff.conftest import add_staff
+from tests.handoff.conftest import StaffClient, add_staff
 
 playwright = pytest.importorskip("playwright.async_api")
 expect = playwright.expect
@@ -189,3 +192,19 @@ async def test_the_figures_page_draws_every_chart_with_its_table(client, setting
         assert console.errors == [] and console.failed == []
     finally:
         await console.close()
+
+
+async def test_the_report_is_of_the_centres_month_by_default(aiohttp_client, settings):
+    # 2024-05-31 20:00 UTC is 2024-06-01 04:00 at the centre (+08:00): a server on UTC
+    # is still in May; the report must be June's
+    app = create_app(settings)
+    app[CENTRE_CLOCK] = LocalClock(OFFSET, lambda: 1717185600.0)
+    client = await aiohttp_client(app)
+    add_staff(settings, "boss", "admin")
+    boss = await StaffClient(client).login("boss")
+    resp = await boss.client.get("/console/figures/report")
+    page = await resp.text()
+    assert resp.status == 200 and "好差评月报 · 2024年6月" in page, page[:400]
+    assert "2024-06-01 至 2024-06-30" in page
+    resp = await boss.client.get("/console/figures/report.csv")
+    assert 'filename="kaifong-report-2024-06.csv"' in resp.headers["Content-Disposition"]

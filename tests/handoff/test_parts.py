@@ -12,7 +12,7 @@ from channels.console import accounts
 from channels.console.staff import main as staff_cli
 from channels.gateway.handoff import store
 from channels.gateway.db import connect, in_transaction
-from channels.gateway.handoff.hours import HoursError, StaffHours
+from channels.gateway.handoff.hours import HoursError, LocalClock, StaffHours, day_text
 from bot.privacy import mask, mask_phone
 from channels.gateway.handoff.callback import find_phone
 from channels.gateway.handoff.words import about_a_phone, is_cancel, wants_callback
@@ -37,6 +37,18 @@ def test_staff_hours():
     assert StaffHours.parse("daily 00:00-24:00").is_open(at(3, 23, 59))
     utc = StaffHours.parse("mon 09:00-10:00", "+00:00")
     assert utc.is_open(at(0, 17, 30)) and not utc.is_open(at(0, 9, 30))
+
+
+def test_the_centres_clock():
+    moment = datetime(2024, 5, 31, 20, 0, tzinfo=timezone.utc).timestamp()   # 1 June 04:00 at +8
+    clock = LocalClock.of("+08:00", lambda: moment)
+    assert clock.offset == 8 * 3600 and day_text(clock.today()) == "2024-06-01"
+    centre = timezone(timedelta(hours=8))
+    assert clock.day_start("2024-06-01") == datetime(2024, 6, 1, tzinfo=centre).timestamp()
+    assert clock.day_of(clock.day_start("2024-06-01") - 1) == clock.today() - 1
+    assert day_text(LocalClock.of("-10:00", lambda: moment).today()) == "2024-05-31"
+    with pytest.raises(ValueError):
+        clock.day_start("2024-02-30")
 
 
 @pytest.mark.parametrize("spec", ["mon-fri", "fri-mon 09:00-10:00", "xyz 09:00-10:00",

@@ -14,7 +14,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import Callable, Optional
 
 from bot.texts import say
 
@@ -66,6 +66,48 @@ def parse_offset(text: str) -> timezone:
     if delta > timedelta(hours=14):
         raise HoursError(f"staff_utc_offset is out of range: {text!r}")
     return timezone(-delta if match["sign"] == "-" else delta)
+
+
+def day_of(at: float, offset: float) -> int:
+    """The local day number of a Unix time (days since 1970-01-01 on the local clock,
+    `offset` seconds east of UTC)."""
+    return int((at + offset) // 86400)
+
+
+def day_number(text: str) -> int:
+    """A date YYYY-MM-DD as a day number (ValueError if it is not a date)."""
+    return (datetime.strptime(text, "%Y-%m-%d") - datetime(1970, 1, 1)).days
+
+
+def day_text(day: int) -> str:
+    """A day number as YYYY-MM-DD."""
+    return (datetime(1970, 1, 1) + timedelta(days=day)).strftime("%Y-%m-%d")
+
+
+@dataclass(frozen=True)
+class LocalClock:
+    """The centre's calendar (staff_utc_offset): every day the console counts, searches or
+    shows is read on it, never on the server's or the browser's time zone."""
+    offset: float                                  # seconds east of UTC
+    now: Callable[[], float] = time.time
+
+    @classmethod
+    def of(cls, utc_offset: str, now: Callable[[], float] = time.time) -> "LocalClock":
+        return cls(parse_offset(utc_offset).utcoffset(None).total_seconds(), now)
+
+    def day_of(self, at: float) -> int:
+        return day_of(at, self.offset)
+
+    def start_of(self, day: int) -> float:
+        """The Unix time a local day begins."""
+        return day * 86400 - self.offset
+
+    def day_start(self, text: str) -> float:
+        """The Unix time a local date (YYYY-MM-DD) begins (ValueError if it is not a date)."""
+        return self.start_of(day_number(text))
+
+    def today(self) -> int:
+        return self.day_of(self.now())
 
 
 @dataclass(frozen=True)
