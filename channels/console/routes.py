@@ -127,11 +127,12 @@ async def logout(request: web.Request, staff: StaffUser) -> web.Response:
 
 @staff_route()
 async def me(request: web.Request, staff: StaffUser) -> web.Response:
-    # today on the centre's clock (staff_utc_offset): the history's dates are read on it,
-    # whatever time zone the browser is set to
+    # today and the offset of the centre's clock (staff_utc_offset): the history's dates
+    # and every time the page shows are read on it, whatever the browser's time zone
     clock = request.app[CENTRE_CLOCK]
     return json_ok({"username": staff.username, "role": staff.role, "csrf": staff.csrf,
-                    "services": service_names(request.app), "today": day_text(clock.today())})
+                    "services": service_names(request.app), "today": day_text(clock.today()),
+                    "utc_offset": round(clock.offset)})
 
 
 # --- cases --------------------------------------------------------------------------

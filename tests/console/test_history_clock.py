@@ -34,6 +34,7 @@ async def test_me_says_today_on_the_centres_clock(client, staff_login):
     status, me = await chan.get("/console/api/me")
     assert status == 200
     assert me["today"] == datetime.fromtimestamp(time.time(), CENTRE).strftime("%Y-%m-%d")
+    assert me["utc_offset"] == 14 * 3600
 
 
 async def test_the_default_history_holds_a_case_just_finished(client, staff_login, browser):
@@ -54,5 +55,9 @@ async def test_the_default_history_holds_a_case_just_finished(client, staff_logi
         await page.locator("#history-rows tr").first.wait_for()
         assert await page.locator("#history-rows tr").count() == 1
         assert "找到 1 件" in await page.locator("#history-count").inner_text()
+        # the row's time is the centre's too (Honolulu's calendar says the day before)
+        began = datetime.fromtimestamp(case["created_at"], CENTRE)
+        shown = f"{began.month}月{began.day}日 {began:%H:%M}"
+        assert await page.locator("#history-rows tr td").first.inner_text() == shown
     finally:
         await console.context.close()

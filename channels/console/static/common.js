@@ -41,20 +41,28 @@ export function duration(value) {
   return (value / 3600).toFixed(1) + " 小时";
 }
 
+// Times are shown on the centre's clock (staff_utc_offset, from /console/api/me), like the
+// history's search dates, whatever time zone the browser is set to: a Date moved by the
+// offset, read with its UTC fields.
+function centre(seconds) {
+  return new Date((seconds + ((session.me && session.me.utc_offset) || 0)) * 1000);
+}
+
+const two = (n) => String(n).padStart(2, "0");
+
 export function clock(seconds) {
-  const d = new Date(seconds * 1000);
-  return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  const d = centre(seconds);
+  return two(d.getUTCHours()) + ":" + two(d.getUTCMinutes());
 }
 
 export function dateTime(seconds) {
-  const d = new Date(seconds * 1000);
-  return (d.getMonth() + 1) + "月" + d.getDate() + "日 " + clock(seconds);
+  const d = centre(seconds);
+  return (d.getUTCMonth() + 1) + "月" + d.getUTCDate() + "日 " + clock(seconds);
 }
 
-export function isoDate(date, utc = false) {
-  const [year, month, day] = utc ? [date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()]
-    : [date.getFullYear(), date.getMonth(), date.getDate()];
-  return year + "-" + String(month + 1).padStart(2, "0") + "-" + String(day).padStart(2, "0");
+export function isoDate(seconds) {   // YYYY-MM-DD on the centre's clock
+  const d = centre(seconds);
+  return d.getUTCFullYear() + "-" + two(d.getUTCMonth() + 1) + "-" + two(d.getUTCDate());
 }
 
 export async function api(method, url, body) {

@@ -40,9 +40,9 @@ async function search(more) {
 export function setupHistory(me, colleagues, open) {
   openCase = open;
   // the last 30 days on the centre's clock (the server's "today"), not the browser's
-  const today = new Date(me.today + "T00:00:00Z");
+  const today = Date.parse(me.today + "T00:00:00Z") / 1000 - me.utc_offset;   // it began
   $("h-to").value = me.today;
-  $("h-from").value = isoDate(new Date(today.getTime() - 29 * 86400000), true);
+  $("h-from").value = isoDate(today - 29 * 86400);
   fillSelect($("h-service"), Object.entries(me.services || {}), "全部");
   fillSelect($("h-channel"), Object.entries(CHANNEL), "全部");
   fillSelect($("h-staff"), colleagues.map((s) => [s.username, s.username]), "全部");
