@@ -140,25 +140,27 @@ async def history(request: web.Request, staff: StaffUser) -> web.Response:
 
 # --- the queue's figures (everyone) -----------------------------------------------------
 
+NOW = ("waiting_now", "urgent_waiting_now", "longest_wait_seconds", "with_staff_now",
+       "callbacks_pending")
+ANSWERED = ("answered", "answered_median_wait_seconds", "answered_p90_wait_seconds",
+            "left_unanswered")
+
+
+def queue_strip(conn: Any, clock: LocalClock) -> dict[str, Any]:
+    """Waiting now, the longest wait now, and answered cases' waits since local midnight:
+    apart, each with its label (read once, for the GET and for every push)."""
+    today = queue_figures(conn, clock.start_of(clock.today()), clock.now())
+    return {"now": {k: today[k] for k in NOW}, "today": {k: today[k] for k in ANSWERED}}
+
+
+async def read_queue_strip(app: web.Application) -> dict[str, Any]:
+    strip = await app[DATABASE].run(queue_strip, app[CENTRE_CLOCK])
+    return {**strip, "staff_online": len(app[CONSOLE_HUB].online_staff())}
+
+
 @staff_route()
 async def queue_numbers(request: web.Request, staff: StaffUser) -> web.Response:
-    """Waiting now, the longest wait now, and answered cases' waits since local midnight
-    and over 7 days: apart, each with its label."""
-    clock = request.app[CENTRE_CLOCK]
-    now, midnight = clock.now(), clock.start_of(clock.today())
-    db = request.app[DATABASE]
-    today = await db.run(queue_figures, midnight, now)
-    week = await db.run(queue_figures, midnight - 6 * 86400, now)
-    return json_ok({"now": {k: today[k] for k in ("waiting_now", "urgent_waiting_now",
-                                                   "longest_wait_seconds", "with_staff_now",
-                                                   "callbacks_pending")},
-                    "today": _answered(today), "week": _answered(week),
-                    "staff_online": len(request.app[CONSOLE_HUB].online_staff())})
-
-
-def _answered(figures: dict[str, Any]) -> dict[str, Any]:
-    return {k: figures[k] for k in ("answered", "answered_median_wait_seconds",
-                                    "answered_p90_wait_seconds", "left_unanswered")}
+    return json_ok(await read_queue_strip(request.app))
 
 
 # --- canned replies ---------------------------------------------------------------

@@ -80,6 +80,6 @@ def read_page(conn: sqlite3.Connection, states: Iterable[str], *, offset: int = 
     rows = conn.execute(f"SELECT * FROM cases WHERE {condition} {ORDER} LIMIT ? OFFSET ?",
                         (*params, limit, offset)).fetchall()
     cases = [Case.from_row(row) for row in rows]
-    return QueuePage(cases, store.positions(conn),
-                     store.last_user_messages(conn, [c.id for c in cases]),
+    ids = [c.id for c in cases]
+    return QueuePage(cases, store.positions(conn, ids), store.last_user_messages(conn, ids),
                      int(total), found, counts(conn))

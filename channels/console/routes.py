@@ -21,7 +21,7 @@ from channels.console.auth import (PASSWORD_CHECKS, StaffUser, clear_session_coo
                                    current_staff, new_token, same_origin, set_session_cookie,
                                    staff_route, throttle_keys, token_hash)
 from channels.console.casework import (CENTRE_CLOCK, add_casework_routes, case_error,
-                                       case_id_of, detail, service_names)
+                                       case_id_of, detail, read_queue_strip, service_names)
 from channels.console.figures import case_figures
 from channels.console.figures_routes import add_figures_routes
 from channels.console.hub import CONSOLE_HUB
@@ -148,11 +148,12 @@ def page_json(page: queue.QueuePage, viewer: Optional[StaffUser]) -> dict[str, A
 
 
 async def queue_view(app: web.Application) -> dict[str, Any]:
-    """What every open console page is pushed: the first page of the open queue, grouped."""
+    """What every open console page is pushed: the first page of the open queue, grouped,
+    and the figures above it (read once per push, not once per open page)."""
     group_min = app[SETTINGS].console_group_min_cases
     page = await app[DATABASE].run(lambda conn: queue.read_page(conn, store.OPEN,
                                                                 group_min=group_min))
-    return page_json(page, None)
+    return {**page_json(page, None), "figures": await read_queue_strip(app)}
 
 
 def _number(request: web.Request, name: str, default: int, high: int) -> int:

@@ -133,6 +133,7 @@ async def test_the_figures_tell_waiting_now_apart_from_answered_waits(
     assert body["now"]["waiting_now"] == 13
     assert 28 * 60 <= body["now"]["longest_wait_seconds"] < 29 * 60
     assert body["today"]["answered"] == 1 and body["today"]["answered_median_wait_seconds"] < 60
+    assert set(body) == {"now", "today", "staff_online"}               # nothing nobody reads
     status, body = await boss.get("/console/api/figures")
     assert body["waiting_now"] == 13 and body["longest_wait_seconds"] >= 28 * 60
     assert body["answered"] == 1 and body["average_wait_seconds"] < 60

@@ -225,6 +225,8 @@ async def test_websocket_needs_a_login_and_our_origin_and_pushes_the_queue(clien
     assert pushed["type"] == "queue" and \
         [name_of(client, c["sender"]) for c in pushed["cases"]] == ["u1"]
     assert pushed["changed"] == [pushed["cases"][0]["id"]]
+    assert pushed["figures"]["now"]["waiting_now"] == 1           # no GET after each push
+    assert pushed["figures"]["staff_online"] == 1 and "today" in pushed["figures"]
     await staff.post("/console/logout")
     closing = await ws.receive(timeout=5)
     assert closing.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING)

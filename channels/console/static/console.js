@@ -199,9 +199,11 @@ function queueNotice(text, ok) {
   node.className = ok ? "notice ok" : "notice";
 }
 
-let figuresTimer = null;
 async function loadQueueFigures() {
-  const f = await api("GET", "/console/api/queue-figures");
+  showQueueFigures(await api("GET", "/console/api/queue-figures"));
+}
+
+function showQueueFigures(f) {   // fetched, or carried by each pushed queue
   const strip = $("queue-figures");
   strip.replaceChildren();
   addFact(strip, "正在等", f.now.waiting_now + " 人" + (f.now.urgent_waiting_now ? "（紧急 " + f.now.urgent_waiting_now + "）" : ""));
@@ -210,11 +212,6 @@ async function loadQueueFigures() {
   addFact(strip, "今天没接手就结束", f.today.left_unanswered + " 件");
   addFact(strip, "今天已接手", f.today.answered + " 件，等待中位数 " + duration(f.today.answered_median_wait_seconds) +
     "，九成在 " + duration(f.today.answered_p90_wait_seconds) + " 内");
-}
-
-function queueFiguresSoon() {   // a burst of queue changes: one request
-  clearTimeout(figuresTimer);
-  figuresTimer = setTimeout(() => loadQueueFigures().catch(() => {}), 300);
 }
 
 $("next").addEventListener("click", async () => {
@@ -478,7 +475,7 @@ function connect() {
       queueChanged(cases);
       renderQueue();
     }
-    queueFiguresSoon();
+    if (message.figures) showQueueFigures(message.figures);
     if (openId !== null && message.changed.includes(openId)) openCaseById(openId, true);
     if (!$("admin-view").hidden) loadAdmin();
   });

@@ -186,16 +186,22 @@ def live_case(conn: sqlite3.Connection, sender: str) -> Optional[Case]:
     return Case.from_row(row) if row else None
 
 
-def positions(conn: sqlite3.Connection) -> dict[int, int]:
-    """Place in the queue of every waiting case: emergencies first, then oldest first;
-    cases from a source over its limit after everyone else."""
-    rows = conn.execute("SELECT id FROM cases WHERE state = 'waiting'"
-                        " ORDER BY throttled, urgent DESC, waiting_since, id").fetchall()
-    return {row["id"]: place for place, row in enumerate(rows, 1)}
+def positions(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, int]:
+    """Place in the queue of the waiting cases among `ids`: emergencies first, then oldest
+    first; cases from a source over its limit after everyone else. (Numbered in SQL: only
+    the cases asked about come back, however long the queue.)"""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        "SELECT id, place FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY throttled,"
+        " urgent DESC, waiting_since, id) AS place FROM cases WHERE state = 'waiting')"
+        f" WHERE id IN ({','.join('?' * len(wanted))})", wanted).fetchall()
+    return {row["id"]: row["place"] for row in rows}
 
 
 def position(conn: sqlite3.Connection, case_id: int) -> Optional[int]:
-    return positions(conn).get(case_id)
+    return positions(conn, [case_id]).get(case_id)
 
 
 def add_message(conn: sqlite3.Connection, case_id: int, author: str, text: str, now: float,
