@@ -19,7 +19,7 @@ from channels.console.casework import CENTRE_CLOCK, service_names
 from channels.console.figures import queue_figures
 from channels.console.figures_page import figures_page, report_page
 from channels.console.stats import (CHANNELS, Period, Table, all_tables, monthly_report,
-                                    unresolved_groups)
+                                    one_table)
 from channels.gateway.handoff.hours import day_number, day_text
 from channels.gateway.http import BadRequest, json_ok, read_json_object
 from channels.gateway.keys import DATABASE, HEALTH_PROBES, SETTINGS
@@ -89,10 +89,10 @@ def shown_labels(conn: Any, names: dict[str, str]) -> dict[str, str]:
     return {text: meaning.get(intent, intent) for text, intent in teach.labels(conn).items()}
 
 
-async def _tables(request: web.Request, period: Period) -> list[Table]:
+async def _tables(request: web.Request, period: Period) -> tuple[list[Table], Any, int]:
     names = service_names(request.app)
 
-    def read(conn: Any) -> list[Table]:
+    def read(conn: Any) -> tuple[list[Table], Any, int]:
         return all_tables(conn, period, names, shown_labels(conn, names))
     return await request.app[DATABASE].run(read)
 
@@ -110,14 +110,10 @@ async def page(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     if not staff.admin:
         html = figures_page(staff.username, False, staff.csrf, period, queue, error=error)
         return web.Response(text=html, content_type="text/html")
-    names = service_names(request.app)
-
-    def read(conn: Any) -> tuple[list[Table], Any]:
-        return all_tables(conn, period, names, shown_labels(conn, names)), \
-            unresolved_groups(conn, period)
-    tables, (groups, skipped) = await request.app[DATABASE].run(read)
+    tables, groups, skipped = await _tables(request, period)
     html = figures_page(staff.username, True, staff.csrf, period, queue, tables, groups,
-                        teach.choices(names), await teach_status(request), skipped, error)
+                        teach.choices(service_names(request.app)), await teach_status(request),
+                        skipped, error)
     return web.Response(text=html, content_type="text/html")
 
 
@@ -140,7 +136,7 @@ async def figures_json(request: web.Request, staff: StaffUser) -> web.Response:
     return json_ok({"period": {"name": period.name, "from": period.date(period.first_day),
                                "to": period.date(period.last_day), "channel": period.channel},
                     "queue": await _queue(request, period),
-                    "tables": [table_json(t) for t in await _tables(request, period)],
+                    "tables": [table_json(t) for t in (await _tables(request, period))[0]],
                     "teach": await teach_status(request)})
 
 
@@ -170,12 +166,14 @@ async def export_csv(request: web.Request, staff: StaffUser) -> web.Response:
             monthly_report, period, service_names(request.app))
         return csv_response(f"report-{month}", [ratings, reasons])
     period = period_of(request)
-    tables = {t.key: t for t in await _tables(request, period)}
-    if key not in tables:
+    names = service_names(request.app)
+    table = await request.app[DATABASE].run(
+        lambda conn: one_table(conn, period, key, names, lambda: shown_labels(conn, names)))
+    if table is None:
         raise web.HTTPNotFound()
     span = f"{period.date(period.first_day)}-{period.date(period.last_day)}"
     return csv_response(f"{key}-{span}" + (f"-{period.channel}" if period.channel else ""),
-                        [tables[key]])
+                        [table])
 
 
 @staff_route("admin", page=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from bot.privacy import mask
 from channels.console.figures import percentile
@@ -262,15 +262,43 @@ def unresolved_table(groups: Sequence[Group], p: Period, labels: Mapping[str, st
                  f"按相似程度分组，次数多的在前，最多 {UNRESOLVED_GROUPS} 组；电话、证件号码已隐去。")
 
 
-# --- everything -------------------------------------------------------------------------
+# --- everything ---------------------------------------------------------------------------
+
+Labels = Callable[[], Mapping[str, str]]   # labelled text -> its meaning, read when needed
+Builder = Callable[[sqlite3.Connection, Period, Mapping[str, str], Labels], Table]
+
+BUILDERS: dict[str, Builder] = {   # each table on its own, in the page's order (a CSV export)
+    "conversations": lambda conn, p, names, labels: traffic_tables(conn, p)[0],
+    "turns": lambda conn, p, names, labels: traffic_tables(conn, p)[1],
+    "services": lambda conn, p, names, labels: services_table(conn, p, names),
+    "ratings": lambda conn, p, names, labels: ratings_table(conn, p, names),
+    "satisfaction": lambda conn, p, names, labels: satisfaction_table(conn, p),
+    "reasons": lambda conn, p, names, labels: low_reasons_table(conn, p, names),
+    "handoffs": lambda conn, p, names, labels: handoffs_table(conn, p),
+    "waits": lambda conn, p, names, labels: waits_table(conn, p),
+    "callbacks": lambda conn, p, names, labels: callbacks_table(conn, p),
+    "unresolved": lambda conn, p, names, labels: unresolved_table(
+        unresolved_groups(conn, p)[0], p, labels()),
+}
+
+
+def one_table(conn: sqlite3.Connection, p: Period, key: str, names: Mapping[str, str],
+              labels: Labels) -> Optional[Table]:
+    """Only the table asked for (None: no such table)."""
+    build = BUILDERS.get(key)
+    return None if build is None else build(conn, p, names, labels)
+
 
 def all_tables(conn: sqlite3.Connection, p: Period, names: Mapping[str, str],
-               labels: Mapping[str, str]) -> list[Table]:
-    groups, _ = unresolved_groups(conn, p)
-    return [*traffic_tables(conn, p), services_table(conn, p, names),
-            ratings_table(conn, p, names), satisfaction_table(conn, p),
-            low_reasons_table(conn, p, names), handoffs_table(conn, p), waits_table(conn, p),
-            callbacks_table(conn, p), unresolved_table(groups, p, labels)]
+               labels: Mapping[str, str]) -> tuple[list[Table], list[Group], int]:
+    """Every table, and the unresolved questions' groups they were built from (grouped
+    once: the page lists the groups beside the table), and how many texts were left out."""
+    groups, skipped = unresolved_groups(conn, p)
+    tables = [*traffic_tables(conn, p), services_table(conn, p, names),
+              ratings_table(conn, p, names), satisfaction_table(conn, p),
+              low_reasons_table(conn, p, names), handoffs_table(conn, p), waits_table(conn, p),
+              callbacks_table(conn, p), unresolved_table(groups, p, labels)]
+    return tables, groups, skipped
 
 
 def monthly_report(conn: sqlite3.Connection, p: Period, names: Mapping[str, str]

@@ -21,6 +21,7 @@ train` picks the file up (the model is keyed by a hash of every yml in nlu_data)
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import sqlite3
@@ -66,13 +67,15 @@ class TeachError(Exception):
     """A label that cannot be written; the message is shown to the admin as is."""
 
 
-def domain_intents(domain: Path = DOMAIN) -> set[str]:
+@functools.lru_cache(maxsize=None)
+def domain_intents(domain: Path = DOMAIN) -> frozenset[str]:
+    """The domain's intents, read once (the domain changes only with a new release)."""
     found: set[str] = set()
     for path in sorted(domain.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         found.update(str(i) if not isinstance(i, dict) else next(iter(i))
                      for i in data.get("intents") or [])
-    return found
+    return frozenset(found)
 
 
 def choices(names: Mapping[str, str], domain: Path = DOMAIN) -> list[tuple[str, str]]:
