@@ -49,6 +49,14 @@ class TurnResult:
     slow: bool = False                  # the person asked for slower speech (voice channels)
     limited: Optional[float] = None     # over a limit (no case opened): seconds to wait
 
+    @property
+    def leaves_no_choice(self) -> bool:
+        """The assistant answered and offered nothing to pick (「您想问哪件事？」 alone): a
+        channel whose person can only tap or press keys adds its start services. Not
+        while staff have the person (the desk's questions want a number said or keyed)."""
+        return (self.handoff is None and self.unavailable is None and self.limited is None
+                and not any(m.get("buttons") for m in self.messages))
+
 
 class Pipeline:
     def __init__(self, rasa: RasaClient, sessions: SessionStore, settings: Settings,

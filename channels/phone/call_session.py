@@ -237,8 +237,10 @@ class CallSession:
             self._repeat()
         elif key == "#":
             await self._digits_done() if self.digits else self._slower()
-        elif self.digits or (key != "0" and not self.options):
-            self.digits += key   # an open question (an age, a number): until # or a pause
+        elif self.digits or (key != "0" and key not in self.options):
+            # a number keyed (an age for 「满60岁了吗？」, a phone number), not an option:
+            # until # or a pause
+            self.digits += key
             self.last_key_at = self.clock()
         else:
             await self._turn(self.options.get(key, key))
@@ -322,18 +324,21 @@ class CallSession:
             self._answer(messages, menu=False)
         else:
             live = bool(result.handoff and result.handoff.get("state") in LIVE_CASE)
-            if self.state in (GREETING, TALKING, QUEUED):
+            if self.state in (GREETING, TALKING, QUEUED) or (
+                    self.state == CALLBACK and result.handoff is None):  # left the queue
                 self.state = QUEUED if live else TALKING
+            if self.state == TALKING and result.leaves_no_choice:
+                messages.append(self._service_menu())   # never only "say it" on a phone
             self._answer(messages)
         return result
 
+    def _service_menu(self) -> Message:
+        """The services by key, as after the greeting."""
+        return words.service_menu(self.hotline.services, self.settings.phone_list("phone_services"),
+                                  self.language or self.settings.default_language)
+
     def _answer(self, messages: Sequence[Message], menu: bool = True) -> None:
         language = self.language or self.settings.default_language
-        if menu and self.state == TALKING and words.needs_menu(messages, self.hotline.services,
-                                                              language):
-            # nothing to press (「您想问哪件事？」): the services by key, as after the greeting
-            messages = [*messages, words.service_menu(
-                self.hotline.services, self.settings.phone_list("phone_services"), language)]
         self.options = words.options(messages) if menu else {}
         self._say([(words.answer(messages, language), language)])
 
@@ -409,12 +414,8 @@ class CallSession:
         if phone is not None:
             await self._callback_number(phone, said)
             return
-        result = await self._turn(said)   # the queue's own words: 「取消」, a question…
-        if self.state != CALLBACK:
-            return
-        if result.handoff is None:        # left the queue, or the bot answered: go on
-            self.state = TALKING
-        else:
+        await self._turn(said)   # the queue's own words: 「取消」, a question… (left it: talking)
+        if self.state == CALLBACK:
             self._say(self.last_said + self._offer())
 
     async def _callback_number(self, number: str, said: Optional[str] = None) -> None:
@@ -457,14 +458,18 @@ class CallSession:
 
     def _staff(self, messages: list[Outgoing], handoff: Optional[dict[str, Any]]) -> None:
         live = bool(handoff and handoff.get("state") in LIVE_CASE)
+        back = self.state == QUEUED and not live          # staff handed the caller back
         if self.state in (TALKING, QUEUED, CALLBACK, GREETING):
             self.state = QUEUED if live else TALKING
         if messages:
             language = self.language or self.settings.default_language
             for message in messages:
                 self.log.append(("staff", message.text))
-            self.options = {}
-            self._say([("\n".join(m.text for m in messages), language)], who="staff")
+            said: list[Message] = [{"text": "\n".join(m.text for m in messages)}]
+            if back:   # 「还有什么事？」: with the services by key again
+                said.append(self._service_menu())
+            self.options = words.options(said)
+            self._say([(words.answer(said, language), language)], who="staff")
 
     # --- silence and goodbye ----------------------------------------------------------------------
 

@@ -44,24 +44,6 @@ def service_menu(services: Mapping[str, Service], ids: Sequence[str],
     return {"text": "", "buttons": buttons}
 
 
-# Prompts answered in the caller's own words or digits (a reason, a phone number): no menu
-# is added after them, and keys spell the answer.
-OPEN_PROMPTS = ("rate_reason_ask", "handoff_callback_ask", "handoff_phone_invalid")
-
-
-def needs_menu(messages: Sequence[Message], services: Mapping[str, Service],
-               language: str) -> bool:
-    """True when an answer leaves the caller no key to press: no options, and not a
-    question answered in their own words or digits (a reason, a phone number, an age)."""
-    if any(m.get("buttons") for m in messages):
-        return False
-    said = to_simplified(" ".join(str(m.get("text") or "") for m in messages))
-    asks = [say(key, language) for key in OPEN_PROMPTS]
-    asks += [rule.text("ask", language) for service in services.values()
-             for rule in service.rules if rule.min_age]
-    return not any(ask and to_simplified(ask).rstrip("。？?") in said for ask in asks)
-
-
 def answer(messages: Sequence[Message], language: str) -> str:
     """An answer as the caller hears it: texts, options as keys, then 0 for a person."""
     kept = [dict(m, buttons=[b for b in m.get("buttons") or [] if not _is_human(b, language)])

@@ -107,6 +107,55 @@ async def test_an_answer_with_nothing_to_press_gets_the_service_menu(make_hotlin
     await hang_up(caller)
 
 
+async def test_leaving_the_queue_or_being_handed_back_gives_the_keys_again(make_hotline,
+                                                                         make_baresip, quiet_wav):
+    """「取消」 during the offer to ring back, and staff handing the caller back: each time
+    the caller hears the services by key (before, a key after them was a dead end)."""
+    hotline, caller, session, _ = await at_the_menu(make_hotline, make_baresip, quiet_wav)
+    staff = await hotline.staff()
+    names = [CATALOG[s].text("name", "cmn") for s in hotline.settings.phone_list("phone_services")]
+    for leave in ("cancel", "handback"):
+        await caller.command("sndcode", "0")
+        await wait_for(lambda: session.state == "callback" and quiet(session), 60, "the offer")
+        assert "尾数是5678" in said(session)[-1]
+        if leave == "cancel":
+            turns = len(said(session, "caller"))
+            session.heard(Heard("取消"))
+            await until_turns(session, turns + 1, timeout=60)
+            reply = said(session)[-1]
+        else:
+            [case] = [c for c in await phone_cases(staff) if c["state"] == "waiting"]
+            for step in ("claim", "handback"):
+                assert (await staff.post(f"/console/api/cases/{case['id']}/{step}"))[0] == 200
+            await wait_for(lambda: say("handoff_back", "cmn") in said(session, "staff")[-1]
+                           and quiet(session), 60, "handed back")
+            reply = "".join(text for text, _ in session.last_said)   # what the line said
+        assert session.state == "talking", leave
+        assert say("phone_press", "cmn", label=names[0], digit="1") in reply, leave
+        assert reply.endswith(words.human_option("cmn")), leave
+        turns = len(said(session, "caller"))
+        await caller.command("sndcode", "3")          # a key picks a service at once
+        await until_turns(session, turns + 1, timeout=60)
+        assert said(session, "caller")[-1] == names[2], leave
+    await hang_up(caller)
+
+
+async def test_an_age_keyed_where_yes_or_no_is_offered_is_an_age(make_hotline, make_baresip,
+                                                                  quiet_wav):
+    """「满60岁了吗？ 是请按1…」: keying 6 then 8 answers 68, not option 6 at once."""
+    hotline, caller, session, _ = await at_the_menu(make_hotline, make_baresip, quiet_wav)
+    await caller.command("sndcode", "2")          # 长者卡
+    await until_turns(session, 1, timeout=60)
+    await caller.command("sndcode", "1")          # for myself
+    await until_turns(session, 2, timeout=60)
+    assert "岁" in said(session)[-1] and "请按1" in said(session)[-1]   # the age question
+    for key in "68":
+        await caller.command("sndcode", key)
+    await until_turns(session, 3, timeout=60)
+    assert said(session, "caller")[-1] == "68"
+    await hang_up(caller)
+
+
 async def test_star_repeats_the_last_answer_without_a_turn(make_hotline, make_baresip, quiet_wav):
     hotline, caller, session, _ = await at_the_menu(make_hotline, make_baresip, quiet_wav)
     await caller.command("sndcode", "3")          # 社保卡

@@ -10,8 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from bot.catalog import load_catalog
-from channels.phone import PhoneConfig, PhoneConfigError, words
+from channels.phone import PhoneConfig, PhoneConfigError
 from channels.phone.g711 import PCMA, PCMU, G711
 from channels.phone.messages import caller_of, key_from_info, refer_to, user_of
 from channels.phone.playback import Playback
@@ -163,15 +162,3 @@ async def test_rtp_garbage_from_the_peer_itself_never_raises(datagram):
         media.datagram_received(rtp(8, seq, 7, b"\xd5" * 160), ("127.0.0.1", 9))
     assert keys == []
     assert media.inbound.qsize() >= 3  # audio after the garbage still decodes
-
-
-@pytest.mark.parametrize("messages, menu", [
-    ([{"text": "您想问哪件事？比如“长者卡”或者“医保报销”。"}], True),
-    ([{"text": "您是给自己办，还是帮家人办？",
-       "buttons": [{"title": "1 给自己办", "payload": "1"}]}], False),
-    ([{"text": "可以讲讲原因吗？不想说也没关系。"}], False),        # a reason in their words
-    ([{"text": "好的，请说您的电话号码。"}], False),                # a number keyed
-    ([{"text": "这个号码不对，请再说一次。"}], False),
-])
-def test_an_answer_with_nothing_to_press_needs_the_menu(messages, menu):
-    assert words.needs_menu(messages, load_catalog(), "cmn") is menu
