@@ -17,6 +17,15 @@ import sqlite3
 from typing import Any, Callable, Optional, Sequence
 
 
+# Callbacks, one definition for the queue's figures and the figures page's table:
+# a number to ring back is pending while its callback task is open, or while the person
+# who left it still waits; it was rung when someone claimed the task before it was closed
+# (an admin closing it unclaimed, or with its flood's group, rang nobody).
+CALLBACK_PENDING = "callback_phone IS NOT NULL AND state IN ('callback', 'waiting')"
+CALLBACK_LEFT_AT = "COALESCE(callback_at, CASE WHEN kind = 'callback' THEN created_at END)"
+CALLBACK_RUNG = f"{CALLBACK_LEFT_AT} IS NOT NULL AND state = 'closed' AND claimed_at IS NOT NULL"
+
+
 def percentile(values: Sequence[float], q: float) -> Optional[float]:
     """The q-quantile (0..1) of sorted values, nearest rank; None when empty."""
     if not values:
@@ -62,8 +71,7 @@ def by_service_and_reason(conn: sqlite3.Connection, since: float, now: float) ->
 
 def callbacks_pending(conn: sqlite3.Connection, since: float, now: float) -> dict[str, Any]:
     """Numbers left that nobody has rung or talked to yet."""
-    row = conn.execute("SELECT COUNT(*) FROM cases WHERE callback_phone IS NOT NULL AND"
-                       " (state = 'callback' OR state = 'waiting')").fetchone()
+    row = conn.execute(f"SELECT COUNT(*) FROM cases WHERE {CALLBACK_PENDING}").fetchone()
     return {"callbacks_pending": row[0]}
 
 

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from bot.privacy import mask
-from channels.console.figures import percentile
+from channels.console.figures import (CALLBACK_LEFT_AT, CALLBACK_PENDING, CALLBACK_RUNG,
+                                      percentile)
 from channels.console.grouping import Group, group
 from channels.gateway.handoff.hours import day_of, day_text
 
@@ -228,13 +229,13 @@ def waits_table(conn: sqlite3.Connection, p: Period) -> Table:
 
 def callbacks_table(conn: sqlite3.Connection, p: Period) -> Table:
     where, args = p.channel_sql()
-    since = "COALESCE(callback_at, CASE WHEN kind = 'callback' THEN created_at END)"
-    pending = conn.execute(f"SELECT COUNT(*) FROM cases WHERE state = 'callback'{where}",
+    left = CALLBACK_LEFT_AT
+    pending = conn.execute(f"SELECT COUNT(*) FROM cases WHERE {CALLBACK_PENDING}{where}",
                            args).fetchone()[0]
-    new = conn.execute(f"SELECT COUNT(*) FROM cases WHERE {since} >= ? AND {since} < ?{where}",
+    new = conn.execute(f"SELECT COUNT(*) FROM cases WHERE {left} >= ? AND {left} < ?{where}",
                        (p.since, p.until, *args)).fetchone()[0]
-    done = conn.execute(f"SELECT COUNT(*) FROM cases WHERE {since} IS NOT NULL"
-                        f" AND state = 'closed' AND ended_at >= ? AND ended_at < ?{where}",
+    done = conn.execute(f"SELECT COUNT(*) FROM cases WHERE {CALLBACK_RUNG}"
+                        f" AND ended_at >= ? AND ended_at < ?{where}",
                         (p.since, p.until, *args)).fetchone()[0]
     return Table("callbacks", "回电", ["项目", "个数"],
                  [["现在待回电", pending], ["这段时间新留的电话", new], ["这段时间已回电", done]])

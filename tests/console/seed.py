@@ -1,5 +1,5 @@
-"""A known month for the figures tests: turns, ratings and cases written straight into
-the gateway's database, with the numbers every figure must then show."""
+"""A known month for the figures tests: turns, ratings, queue cases and callbacks written
+straight into the gateway's database, with the numbers every figure must then show."""
 from __future__ import annotations
 
 import sqlite3
@@ -86,6 +86,28 @@ def seed(db: Path) -> Seeded:
                     " (?, 'kiosk', 'cmn', 'hans', NULL, 'asked', ?, ?, ?, ?, ?, ?)",
                     (f"seed-{n}", state, "chan" if wait else None, start, start,
                      start + wait if wait else None, start + 900))
+            _callbacks(conn, t0, t1, t2, hour)
     finally:
         conn.close()
     return Seeded(today, reason_time)
+
+
+def _callbacks(conn: sqlite3.Connection, t0: int, t1: int, t2: int, hour: float) -> None:
+    """Numbers to ring back: a task nobody has rung yet (t1), one a member of staff claimed
+    and closed (left t2, rung t1), one an admin closed unclaimed (t1: nobody rang), and a
+    person still waiting today who left a number (pending too, and not 「没接手就结束」)."""
+    tasks = [("cb-open", "callback", None, _at(t1, 20), None, None),
+             ("cb-rung", "closed", "chan", _at(t2, 20), _at(t1, 9), _at(t1, 9.1)),
+             ("cb-dropped", "closed", None, _at(t1, 21), None, _at(t1, 21.5))]
+    for sender, state, staff, created, claimed, ended in tasks:
+        conn.execute(
+            "INSERT INTO cases (sender, channel, language, script, reason, kind, state, staff,"
+            " callback_phone, created_at, waiting_since, claimed_at, ended_at) VALUES"
+            " (?, 'phone', 'yue', 'hant', 'off_hours', 'callback', ?, ?, ?, ?, ?, ?, ?)",
+            (sender, state, staff, PHONE, created, created, claimed, ended))
+    waiting = _at(t0, hour)
+    conn.execute(
+        "INSERT INTO cases (sender, channel, language, script, reason, state, callback_phone,"
+        " created_at, waiting_since, callback_at) VALUES"
+        " ('still-waiting', 'kiosk', 'cmn', 'hans', 'asked', 'waiting', ?, ?, ?, ?)",
+        (PHONE, waiting, waiting, waiting))

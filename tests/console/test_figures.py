@@ -70,8 +70,13 @@ async def test_every_figure_holds_the_seeded_numbers(client, settings, staff_log
                                        ["下班时间（留电话回电）", 1]]
     waits = rows_by_date(got["waits"])
     assert waits[t1] == [3, 2.0, 10.0, 0] and waits[t2] == [1, 0.5, 0.5, 1]
-    assert got["callbacks"]["rows"] == [["现在待回电", 0], ["这段时间新留的电话", 0],
-                                        ["这段时间已回电", 0]]
+    assert waits[t0] == [0, "", "", 0]                          # still waiting: not ended
+    # pending: the open task and the person waiting with a number; rung: only the task
+    # someone claimed, not the one an admin closed unclaimed
+    assert got["callbacks"]["rows"] == [["现在待回电", 2], ["这段时间新留的电话", 4],
+                                        ["这段时间已回电", 1]]
+    queue = (await boss.get("/console/api/figures/tables?period=7d"))[1]["queue"]
+    assert queue["callbacks_pending"] == 2 and queue["waiting_now"] == 1   # the same count
     unresolved = got["unresolved"]["rows"]
     assert unresolved[0][:2] == ["今天天气怎么样", 5]           # 今日天气点样呀 is the same question
     assert "今日天气点样呀（2）" in unresolved[0][2]
