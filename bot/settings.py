@@ -51,6 +51,8 @@ class Settings:
     limit_conversations_per_address: str = "120/hour"   # new /api conversations
     limit_cases_per_source: str = "10/hour"   # cases for staff from one source; over it no new
                                               # case, and an emergency's is marked throttled
+    limit_cases_exempt: str = "kiosk"         # channels whose sources have no case limit: the
+                                              # centre's own kiosks, full of real people
     limit_asr_per_address: str = "30/min"     # /api/asr requests
     limit_tts_per_address: str = "120/min"    # /api/tts requests
     limit_kiosk_messages: str = "240/min"     # messages one kiosk page sends (audio apart)
@@ -320,6 +322,9 @@ class Settings:
                    "limit_conversations_per_address", "limit_cases_per_source",
                    "limit_asr_per_address", "limit_tts_per_address", "limit_kiosk_messages")
 
+    def case_limit_exempt_channels(self) -> list[str]:
+        return comma_list(self.limit_cases_exempt)
+
     def rate(self, name: str) -> tuple[int, float]:
         """(count, seconds) of a limit like "30/min"; count 0: no limit."""
         return parse_rate(name, getattr(self, name))
@@ -348,6 +353,10 @@ class Settings:
         except ValueError:
             raise SettingsError(f"trusted_proxies must be addresses or CIDRs, comma-separated; "
                                 f"not {self.trusted_proxies!r}") from None
+        unknown = set(self.case_limit_exempt_channels()) - {"kiosk", "api", "phone", "wechat"}
+        if unknown:
+            raise SettingsError(f"limit_cases_exempt must name channels (kiosk, api, phone, "
+                                f"wechat), not {self.limit_cases_exempt!r}")
         if any(c in self.allowed_hosts for c in "/\\@\r\n\t"):
             raise SettingsError(f"allowed_hosts must be host names, comma-separated; "
                                 f"not {self.allowed_hosts!r}")

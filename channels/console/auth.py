@@ -133,8 +133,7 @@ def client_address(request: web.Request) -> str:
     """Who is asking: behind a trusted reverse proxy (setting trusted_proxies) the
     client it forwards for, not the proxy; an IPv6 client as its /64."""
     clients = request.app.get(CLIENTS)
-    address = clients.address(request) if clients is not None else (request.remote or "?")
-    return network_of(address)
+    return clients.address(request) if clients is not None else network_of(request.remote or "?")
 
 
 def throttle_keys(request: web.Request, username: str) -> tuple[throttle.Key, throttle.Key]:

@@ -33,9 +33,13 @@ class Clients:
     # --- the address --------------------------------------------------------------
 
     def address(self, request: web.Request) -> str:
-        """The client's address: the peer's, or behind trusted proxies the last address
-        in X-Forwarded-For that is not one of them (anything before it is the client's
-        own word, and can be forged)."""
+        """The client, as every limit counts it: the peer's address, or behind trusted
+        proxies the last address in X-Forwarded-For that is not one of them (anything
+        before it is the client's own word, and can be forged); an IPv6 client as its
+        /64 (everyone gets a /64 and can use all of it)."""
+        return network_of(self._address(request))
+
+    def _address(self, request: web.Request) -> str:
         peer = _ip(request.remote)
         if peer is None:
             return request.remote or "unknown"

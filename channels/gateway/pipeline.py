@@ -235,8 +235,9 @@ class Pipeline:
                 facts = {"slow_speech": True} if session.slow else None
                 routed = await self.handoff.start(sender, signals["handoff"], state, channel,
                                                   facts, source=session.source)
-                messages, handoff = messages + routed.messages, routed.handoff
-                limited = routed.limited
+                handoff, limited = routed.handoff, routed.limited
+                # refused (over the source's limit): not 「我帮您找工作人员」 beside the refusal
+                messages = routed.messages if limited else messages + routed.messages
         self._record_dialogue(sender, channel, state, messages, signals, handoff, said.raw)
         return self._result(messages, state, signals, handoff=handoff, slow=session.slow,
                             limited=limited)

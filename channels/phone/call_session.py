@@ -114,7 +114,9 @@ class CallSession:
 
     async def run(self) -> None:
         log.info("phone: call %s is %s", self.call.call_id, self.sender)
-        self.pipeline.start(self.sender)
+        # the caller's cases count against their number (gateway/clients.py), not the call
+        self.pipeline.start(self.sender, source=self.hotline.desk.source_of(
+            "phone", self.caller_phone) if self.caller_phone else None)
         self._listen(self.settings.default_language)
         for job in (self._read_keys(), self._read_audio(), self._watch_clocks()):
             self._spawn(job)

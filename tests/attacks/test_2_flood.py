@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+import pytest
+
 from bot.settings import Settings
+from bot.texts import say as say_text
 from channels.console import queue
-from channels.gateway.keys import DATABASE, HANDOFF
+from channels.gateway.keys import CLIENTS, DATABASE, HANDOFF, PIPELINE
 from tests.attacks.conftest import open_conversation, say
 from tests.conftest import staff_queue
 
@@ -85,7 +88,8 @@ async def test_a_source_over_its_limit_is_told_so_and_gets_no_new_case(make_clie
     body = await resp.json()
     assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
     assert body["retry_after"] >= 1 and body["handoff"] is None
-    assert "12345" in body["messages"][-1]["text"]     # the hotline, in the person's words
+    (refusal,) = body["messages"]       # not 「我帮您找工作人员」 beside the refusal
+    assert refusal["text"] == say_text("handoff_too_many", "cmn", hotline="12345")
     assert len((await staff_queue(client.app))[0]) == 2
     elsewhere = await open_conversation(client, ELDER)  # another source is not affected
     assert (await say(client, elsewhere, "我要找工作人员"))["handoff"]["state"] == "waiting"
@@ -100,3 +104,27 @@ async def test_conversations_per_address_are_limited_too(make_client):
     assert resp.status == 429 and "conversations" in body["error"]
     assert int(resp.headers["Retry-After"]) >= 1
     await open_conversation(client, ELDER)
+
+
+async def test_a_throttled_emergency_is_told_120_but_not_promised_to_come_first(make_client):
+    client = await make_client(trusted_proxies="127.0.0.1", limit_cases_per_source="1/hour")
+    first = await open_conversation(client, ATTACKER)
+    assert "优先处理" in " ".join(m["text"] for m in (await say(client, first, "救命"))["messages"])
+    second = await open_conversation(client, ATTACKER)
+    body = await say(client, second, "救命")
+    said = " ".join(m["text"] for m in body["messages"])
+    assert "120" in said and "优先处理" not in said        # it waits behind everyone else
+    assert body["handoff"]["state"] == "waiting"
+
+
+@pytest.mark.parametrize("exempt, opened", [("kiosk", 3), ("", 1)])
+async def test_the_centres_own_kiosks_have_no_case_limit(make_client, exempt, opened):
+    """Everyone at one kiosk is one source: a busy morning is not a flood."""
+    client = await make_client(limit_cases_per_source="1/hour", limit_cases_exempt=exempt)
+    pipeline, source = client.app[PIPELINE], client.app[CLIENTS].address_source("10.0.0.5")
+    for person in range(3):
+        sender = f"kiosk-{person}"
+        pipeline.start(sender, source=source)
+        await pipeline.chat(sender, "我要找工作人员", channel="kiosk")
+    cases, _, _ = await staff_queue(client.app)
+    assert len(cases) == opened

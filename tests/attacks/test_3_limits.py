@@ -168,3 +168,26 @@ async def test_x_forwarded_for_counts_only_from_a_trusted_proxy(make_client):
     resp = await proxied.post("/api/conversations", json={},
                               headers={"X-Forwarded-For": "198.51.100.9, 198.51.100.1"})
     assert resp.status == 429   # the proxy appended the real one; the first is the client's word
+
+
+async def test_an_ipv6_client_is_counted_by_its_64(make_client):
+    """Everyone gets a /64 and can use all of it: a fresh address per request is one client."""
+    client = await make_client(limit_conversations_per_address="3/hour",
+                               trusted_proxies="127.0.0.1")
+    for host in range(3):
+        await open_conversation(client, f"2001:db8:1:2::{host + 1:x}")
+    resp = await client.post("/api/conversations", json={},
+                             headers={"X-Forwarded-For": "2001:db8:1:2:ffff::9"})
+    assert resp.status == 429
+    await open_conversation(client, "2001:db8:1:3::1")     # the next /64 is someone else
+
+
+async def test_turns_from_one_address_are_limited_across_conversations(make_client):
+    client = await make_client(limit_turns_per_address="3/min", trusted_proxies="127.0.0.1")
+    people = [await open_conversation(client, "198.51.100.20") for _ in range(2)]
+    for person in (*people, people[0]):
+        await say(client, person, "你好")
+    resp = await client.post("/api/chat", json={"text": "你好"}, headers=people[1]["headers"])
+    assert resp.status == 429 and int(resp.headers["Retry-After"]) >= 1
+    other = await open_conversation(client, "198.51.100.21")
+    await say(client, other, "你好")                          # another address goes on

@@ -87,7 +87,7 @@ def test_the_address_is_the_peers_unless_it_is_a_trusted_proxy():
     assert proxied.address(request("10.0.0.2", "garbage, 1.2.3.4")) == "1.2.3.4"
     assert proxied.address(request("10.0.0.2", "1.2.3.4, garbage")) == "10.0.0.2"
     assert proxied.address(request("10.0.0.2")) == "10.0.0.2"
-    assert proxied.address(request("::1", "2001:db8::5")) == "2001:db8::5"
+    assert proxied.address(request("::1", "2001:db8::5")) == "2001:db8::/64"   # its /64
 
 
 def test_a_source_is_a_keyed_hash_and_ipv6_counts_by_its_64():

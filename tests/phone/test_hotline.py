@@ -12,6 +12,7 @@ import pytest
 from bot.catalog import load_catalog
 from bot.texts import say
 
+from channels.gateway.keys import HANDOFF
 from channels.gateway.listening import Heard
 from channels.phone import words
 from tests.voice.conftest import KO_MODEL, cn_model_path, espeak_audio  # noqa: F401 (fixture)
@@ -191,6 +192,8 @@ async def test_zero_opens_a_phone_case_and_1_keeps_the_callers_number(make_hotli
     [case] = await phone_cases(staff)
     assert case["state"] == "waiting" and case["reason"] == "asked"
     assert case["callback"] == "138****5678"          # the caller's number, masked
+    # the caller's cases count against their number, whichever call they came in
+    assert case["source"] == hotline.app[HANDOFF].source_of("phone", CALLER)
     status, detail = await staff.get(f"/console/api/cases/{case['id']}")
     assert detail["facts"]["来电号码"] == "138****5678"
     assert CALLER not in str(detail)                  # never the full number

@@ -169,7 +169,7 @@ class HandoffDesk:
             existing = store.live_case(conn, sender)
             if existing is not None:
                 return existing, 0.0
-            wait = self._source_wait(conn, source, now)
+            wait = self._source_wait(conn, source, channel, now)
             if wait and not urgent:
                 return None, wait
             return store.open_case(
@@ -190,7 +190,9 @@ class HandoffDesk:
         self._publish(case.id)
         told = await self._hand_over(sender, channel, HandOver(
             case.id, "waiting", reason, case.urgent, place, language, script, service))
-        return Routed(told or notices.waiting(language, place or 1, case.urgent,
+        # a throttled emergency has its advice (120) but no promise to come first
+        return Routed(told or notices.waiting(language, place or 1,
+                                              case.urgent and not case.throttled,
                                               self.staff_online()),
                       _handoff_state("waiting", place), language, script)
 
@@ -398,7 +400,7 @@ class HandoffDesk:
             now = self.clock()
 
             def open_callback(conn: Any) -> tuple[Optional[Case], float]:
-                wait = self._source_wait(conn, source, now)
+                wait = self._source_wait(conn, source, channel, now)
                 if wait:
                     return None, wait
                 return store.open_callback(
@@ -424,9 +426,12 @@ class HandoffDesk:
                           _handoff_state("off_hours"), language, script)
         return None
 
-    def _source_wait(self, conn: Any, source: str, now: float) -> float:
-        """0 while `source` is within its limit of cases, else the seconds until it is."""
+    def _source_wait(self, conn: Any, source: str, channel: str, now: float) -> float:
+        """0 while `source` is within its limit of cases (or its channel is exempt: the
+        centre's own kiosks), else the seconds until it is."""
         count, period = self.settings.rate("limit_cases_per_source")
+        if channel in self.settings.case_limit_exempt_channels():
+            return 0.0
         if count <= 0 or store.cases_since(conn, source, now - period) < count:
             return 0.0
         oldest_counted = store.nth_newest_case_time(conn, source, count)
