@@ -32,11 +32,14 @@ def read_secret_file(name: str, path: str) -> str:
 
 
 def read_secret(name: str, env: Optional[Mapping[str, str]] = None) -> str:
-    """The secret in `name`, or in the file `name`_FILE names; "" when neither is set."""
+    """The secret in `name`, else in the file `name`_FILE names (as the settings read
+    `rasa_token` and `rasa_token_file`: the gateway and Rasa agree); "" when neither."""
     env = os.environ if env is None else env
+    if env.get(name):
+        return env[name]
     if env.get(f"{name}_FILE"):
         return read_secret_file(f"{name}_FILE", env[f"{name}_FILE"])
-    return env.get(name, "")
+    return ""
 
 
 def presented(headers: Mapping[str, str], secret: str) -> bool:

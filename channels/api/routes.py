@@ -37,11 +37,18 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="kaifong"'}
 async def conversation_of(request: web.Request) -> Conversation:
     """The conversation the request's token opens; 401 otherwise (the same answer for a
     missing token, a wrong one and one of a conversation that never existed)."""
+    # a wrong token costs its address a request: guessing is limited like talking, and an
+    # address over its limit is refused before any lookup
+    address, rate = request.app[CLIENTS].address(request), request.app[LIMITS].turns_address
+    wait = rate.wait(address)
+    if wait:
+        raise Limited("requests from this address", wait)
     scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
     found = None
     if scheme.lower() == "bearer" and token.strip():
         found = await request.app[CONVERSATIONS].find(token.strip())
     if found is None:
+        rate.take(address)
         raise BadRequest(NO_TOKEN, 401, CHALLENGE)
     request.app[API_CHANNEL].seen(found)   # the integrator's user id, for staff
     return found

@@ -52,13 +52,24 @@ class RateLimiter:
     def on(self) -> bool:
         return self.count > 0
 
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, last = self._buckets.get(key, (float(self.count), now))
+        return min(float(self.count), tokens + (now - last) * self.count / self.period)
+
+    def wait(self, key: str) -> float:
+        """The seconds until `key` may take one (0: now); nothing is taken."""
+        if not self.on:
+            return 0.0
+        tokens = self._tokens(key, self.clock())
+        return 0.0 if tokens >= 1 else (1 - tokens) * self.period / self.count
+
     def take(self, key: str) -> float:
         """Take one: 0 when allowed, else the seconds until one is free (nothing taken)."""
         if not self.on:
             return 0.0
         now = self.clock()
-        tokens, last = self._buckets.pop(key, (float(self.count), now))
-        tokens = min(float(self.count), tokens + (now - last) * self.count / self.period)
+        tokens = self._tokens(key, now)
+        self._buckets.pop(key, None)
         wait = 0.0
         if tokens >= 1:
             tokens -= 1

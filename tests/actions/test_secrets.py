@@ -34,6 +34,12 @@ def test_secrets_come_from_the_environment_or_a_file(tmp_path):
     assert rasa_secret({"KAIFONG_RASA_TOKEN": SECRET}) == SECRET
     assert rasa_secret({"KAIFONG_RASA_TOKEN_FILE": str(path)}) == SECRET
     assert shared_secret({}) == "" and rasa_secret({}) == ""
+    # both given: the variable, as the gateway's settings read it (one secret on both sides)
+    both = {"KAIFONG_RASA_TOKEN": "from-env", "KAIFONG_RASA_TOKEN_FILE": str(path)}
+    assert rasa_secret(both) == "from-env"
+    spaced = tmp_path / "spaced"
+    spaced.write_text("abc def\n", encoding="utf-8")     # the whole first line, as settings read it
+    assert rasa_secret({"KAIFONG_RASA_TOKEN_FILE": str(spaced)}) == "abc def"
 
 
 def test_rasas_channel_wants_the_gateways_secret():

@@ -138,3 +138,16 @@ async def test_the_attack_as_it_was_done_gets_nothing(make_client):
     (waiting,) = [c for c in cases if c.state == "waiting"]
     assert waiting.sender == victim and waiting.callback_phone == "13812345678"
     assert STAFF_SAYS in [m["text"] for m in (await desk.poll(victim, 0, 0))["messages"]]
+
+
+async def test_guessing_tokens_is_limited_like_talking(make_client):
+    """Each wrong token costs its address a request; over the limit, 429 before any lookup."""
+    client = await make_client(limit_turns_per_address="3/min", trusted_proxies="127.0.0.1")
+    guess = {"Authorization": "Bearer not-a-token", "X-Forwarded-For": "203.0.113.50"}
+    for _ in range(3):
+        resp = await client.post("/api/chat", json={"text": "你好"}, headers=guess)
+        assert resp.status == 401
+    resp = await client.post("/api/chat", json={"text": "你好"}, headers=guess)
+    assert resp.status == 429 and int(resp.headers["Retry-After"]) >= 1
+    person = await open_conversation(client, "203.0.113.51")     # others are not affected
+    await say(client, person, "你好")
