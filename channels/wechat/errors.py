@@ -21,6 +21,11 @@ class BodyTooLarge(RequestError):
     status = 413
 
 
+class BodyTooSlow(RequestError):
+    """The body did not arrive within the gateway's body_read_seconds."""
+    status = 408
+
+
 class RequestRefused(RequestError):
     """Not from WeChat (or not for us): wrong signature, stale timestamp, wrong app id."""
     status = 403

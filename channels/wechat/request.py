@@ -11,6 +11,7 @@ reply is sealed too. The URL signature signs no part of the body.
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
@@ -18,7 +19,7 @@ from aiohttp import web
 
 from channels.wechat.config import WeChatConfig, decode_aes_key
 from channels.wechat.crypto import MessageCrypto
-from channels.wechat.errors import BadRequest, BodyTooLarge, SafeModeNotConfigured
+from channels.wechat.errors import BadRequest, BodyTooLarge, BodyTooSlow, SafeModeNotConfigured
 from channels.wechat.messages import Message, parse_message
 from channels.wechat.safexml import parse_fields
 from channels.wechat.signature import check_signature, check_timestamp
@@ -87,17 +88,27 @@ class RequestChecker:
         return timestamp, nonce
 
 
-async def read_body(request: web.BaseRequest, max_bytes: int) -> bytes:
-    """The request body, refused (BodyTooLarge) without reading past max_bytes."""
+async def read_body(request: web.BaseRequest, max_bytes: int,
+                    seconds: Optional[float] = None) -> bytes:
+    """The request body, refused (BodyTooLarge) without reading past max_bytes, and
+    (BodyTooSlow) when it has not all arrived within `seconds` (a slow body holds
+    nothing of ours for longer)."""
     if request.content_length is not None and request.content_length > max_bytes:
         raise BodyTooLarge(f"body is {request.content_length} bytes; the limit is {max_bytes}")
-    chunks, size = [], 0
-    while chunk := await request.content.read(READ_CHUNK):
-        size += len(chunk)
-        if size > max_bytes:   # chunked bodies have no Content-Length
-            raise BodyTooLarge(f"body is over the limit of {max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+
+    async def read() -> bytes:
+        chunks, size = [], 0
+        while chunk := await request.content.read(READ_CHUNK):
+            size += len(chunk)
+            if size > max_bytes:   # chunked bodies have no Content-Length
+                raise BodyTooLarge(f"body is over the limit of {max_bytes} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    try:
+        return await asyncio.wait_for(read(), seconds)
+    except asyncio.TimeoutError:
+        raise BodyTooSlow(f"the body did not arrive within {seconds:g} s") from None
 
 
 def _param(query: Mapping[str, str], name: str) -> str:

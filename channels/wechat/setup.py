@@ -16,7 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.settings import SettingsError
-from channels.gateway.http import json_error
+from channels.gateway.http import body_seconds, json_error
 from channels.gateway.keys import (ASR_ENGINE, ASR_SLOTS, CATALOG, CHANNELS, DATABASE, HANDOFF,
                                    PIPELINE, SETTINGS)
 from channels.wechat import dedupe, followers
@@ -79,7 +79,7 @@ async def verify(request: web.Request) -> web.Response:
 async def receive(request: web.Request) -> web.Response:
     service = request.app[WECHAT]
     try:
-        body = await read_body(request, service.config.max_body_bytes)
+        body = await read_body(request, service.config.max_body_bytes, body_seconds(request))
         inbound = service.checker.open(request.query, body, time.time())
     except RequestError as exc:
         return _refused(request, exc)

@@ -3,6 +3,9 @@ that are refused before anything is processed, safe mode end to end, and
 settings that stop start-up."""
 from __future__ import annotations
 
+import asyncio
+from urllib.parse import urlencode
+
 import pytest
 
 from bot.settings import SettingsError, load_settings
@@ -73,6 +76,21 @@ async def test_an_oversize_body_is_413(start_gateway, wechat_rasa):
     response = await client.post("/wechat", params=signed_query(),
                                  data=message_xml("text", Content="长" * 3000))
     assert response.status == 413 and wechat_rasa.received == []
+
+
+async def test_a_slow_body_runs_out_of_time_and_the_route_goes_on(start_gateway, wechat_rasa):
+    client = await start_gateway(body_read_seconds=1)
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    query = urlencode(signed_query())
+    writer.write(f"POST /wechat?{query} HTTP/1.1\r\nHost: {client.host}:{client.port}\r\n"
+                 "Content-Type: text/xml\r\nContent-Length: 4000\r\n\r\n<xml>".encode())
+    await writer.drain()          # ...and the rest never comes
+    answer = await asyncio.wait_for(reader.read(65536), 10)
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 408") and wechat_rasa.received == []
+    response = await client.post("/wechat", params=signed_query(),
+                                 data=message_xml("text", Content="你好"))
+    assert response.status == 200                      # the next message is answered
 
 
 async def test_safe_mode_end_to_end(start_gateway, wechat_rasa):
