@@ -227,7 +227,10 @@ class Pipeline:
             session.slow = True
         if self.ratings is not None:
             await self.ratings.record(sender, channel, signals)   # never fails the turn
-        log.info("turn channel=%s text=%s", channel, mask(said.raw)[:80])   # logs.py: one line
+        # what people say stays out of the log by default: the log is kept past
+        # retention_days (the transcripts are not); log_level DEBUG shows it, masked
+        log.info("turn channel=%s chars=%d", channel, len(said.raw))
+        log.debug("turn text=%s", mask(said.raw)[:80])      # logs.py: one line each
         handoff, limited = None, None
         if self.handoff is not None:
             self.handoff.remember(sender, said.raw, messages, shown)

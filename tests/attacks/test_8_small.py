@@ -64,7 +64,7 @@ def test_a_forced_rating_or_emergency_is_not_taken_on_the_real_stack(base_url, s
 
 @pytest.mark.stack
 def test_a_line_break_never_forges_a_log_line(stack, tmp_path):
-    gateway = Gateway(stack, tmp_path / "log")
+    gateway = Gateway(stack, tmp_path / "log", log_level="DEBUG")   # words are logged
     gateway.start()
     try:
         person = Conversation(gateway.url)
