@@ -38,6 +38,11 @@ from rasa.shared.utils.common import all_subclasses
 from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
 
+# A conversation idle this long is read from the database again: the gateway's retention
+# job (channels/gateway/retention.py) deletes conversations idle for days, and a copy kept
+# here must not bring one back half (its next save would store only the newest events).
+CACHE_IDLE_SECONDS = 3600.0
+
 # Slots Rasa keeps for itself: never carried into the new window.
 _RASA_SLOTS = {"session_started_metadata", "requested_slot"}
 
@@ -50,6 +55,7 @@ class KaifongTrackerStore(SQLTrackerStore):
         # The current window of recent conversations, as stored: a load then needs no query.
         # Only for one Rasa process per database (another writer would not be seen).
         self._cache: "OrderedDict[str, list[str]]" = OrderedDict()
+        self._used: dict[str, float] = {}     # when each cached conversation was last used
         self._cache_size = int(cached_conversations)
         if self.engine.dialect.name == "sqlite" and ":memory:" not in str(self.engine.url):
             self._use_wal(str(self.engine.url))
@@ -68,9 +74,10 @@ class KaifongTrackerStore(SQLTrackerStore):
                         fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         """Rasa's query, with events rebuilt through a table of event types made once
         (Rasa walks every subclass of Event for each event it reads: most of a load)."""
-        cached = None if fetch_events_from_all_sessions else self._cache.get(sender_id)
+        cached = None if fetch_events_from_all_sessions else self._fresh(sender_id)
         if cached is not None:
             self._cache.move_to_end(sender_id)
+            self._used[sender_id] = time.monotonic()
             stored = list(cached)
         else:
             with self.session_scope() as session:
@@ -116,13 +123,23 @@ class KaifongTrackerStore(SQLTrackerStore):
         elif sender_id in self._cache:
             self._cache[sender_id].extend(written)
 
+    def _fresh(self, sender_id: str) -> Optional[list[str]]:
+        """The cached window, unless the conversation was idle long enough to be purged."""
+        if sender_id in self._cache and \
+                time.monotonic() - self._used.get(sender_id, 0.0) > CACHE_IDLE_SECONDS:
+            del self._cache[sender_id]
+            self._used.pop(sender_id, None)
+        return self._cache.get(sender_id)
+
     def _remember(self, sender_id: str, stored: list[str]) -> None:
         if self._cache_size <= 0:
             return
         self._cache[sender_id] = list(stored)
         self._cache.move_to_end(sender_id)
+        self._used[sender_id] = time.monotonic()
         while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+            gone, _ = self._cache.popitem(last=False)
+            self._used.pop(gone, None)
 
 
 def _row(sender_id: str, data: dict[str, Any]) -> dict[str, Any]:
