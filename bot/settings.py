@@ -101,8 +101,9 @@ class Settings:
     console_session_check_seconds: float = 5.0   # open console pages re-check their login
     console_group_min_cases: int = 5      # one source's unclaimed cases shown as a group (0: never)
     console_secure_cookie: bool = False   # Secure always (it is anyway over HTTPS, or with an
-                                          # https console_origin)
-    console_origin: str = ""              # public origin behind a proxy, e.g. https://kf.example
+                                          # https public_origin)
+    public_origin: str = ""               # the site's origin behind a proxy, e.g. https://kf.example
+                                          # (the console's and the kiosk page's own)
     # the operator's figures (channels/console/figures*.py) and teaching from failures
     turns_conversation_minutes: float = 30.0   # a person quiet this long starts a new conversation
     labelled_examples: str = str(ROOT / "nlu_data" / "nlu" / "labelled.yml")  # written by the console
@@ -312,9 +313,9 @@ class Settings:
         if not self.labelled_examples.endswith((".yml", ".yaml")):
             raise SettingsError(f"labelled_examples must name a .yml file, "
                                 f"not {self.labelled_examples!r}")
-        if self.console_origin and not self.console_origin.startswith(("https://", "http://")):
-            raise SettingsError(f"console_origin must be an http(s) origin, "
-                                f"not {self.console_origin!r}")
+        if self.public_origin and not self.public_origin.startswith(("https://", "http://")):
+            raise SettingsError(f"public_origin must be an http(s) origin, "
+                                f"not {self.public_origin!r}")
 
     # --- clients and limits ----------------------------------------------------------
 
@@ -340,8 +341,8 @@ class Settings:
         local = {"localhost", "127.0.0.1", "::1"}
         if self.host not in ("0.0.0.0", "::", ""):
             local.add(self.host.lower())
-        if self.console_origin:
-            local.add(self.console_origin.split("://", 1)[1].split("/")[0].rsplit(":", 1)[0]
+        if self.public_origin:
+            local.add(self.public_origin.split("://", 1)[1].split("/")[0].rsplit(":", 1)[0]
                       .strip("[]").lower())
         return local | {n.strip("[]") for n in names}
 

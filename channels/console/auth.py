@@ -9,7 +9,7 @@
 - Failed logins slow the guesser down, per account and address (throttle.py), and
   argon2 runs a few checks at a time (passwords.PasswordChecks).
 - The cookie is Secure whenever the console is reached over HTTPS (the request's own,
-  or an https console_origin behind a proxy), or console_secure_cookie says so.
+  or an https public_origin behind a proxy), or console_secure_cookie says so.
 - An open console page re-checks its session (hub.py): a logout, an expiry, a disabled
   account or a new password closes it within console_session_check_seconds.
 """
@@ -29,7 +29,7 @@ from bot.texts import staff_text
 from channels.console import accounts, throttle
 from channels.console.passwords import PasswordChecks
 from channels.gateway.clients import network_of
-from channels.gateway.http import json_error
+from channels.gateway.http import json_error, public_origin
 from channels.gateway.keys import CLIENTS, DATABASE, SETTINGS
 
 COOKIE = "kf_console"
@@ -69,9 +69,6 @@ async def current_staff(request: web.Request) -> Optional[StaffUser]:
     return StaffUser(**row) if row else None
 
 
-def expected_origin(request: web.Request) -> str:
-    configured = request.app[SETTINGS].console_origin
-    return configured.rstrip("/") if configured else f"{request.scheme}://{request.host}"
 
 
 def same_origin(request: web.Request, require_origin: bool = False) -> bool:
@@ -82,7 +79,7 @@ def same_origin(request: web.Request, require_origin: bool = False) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:
         return not require_origin   # not a browser (curl, a tool): the CSRF token still applies
-    return origin == expected_origin(request)
+    return origin == public_origin(request)   # the console's pages are the gateway's
 
 
 def csrf_ok(request: web.Request, staff: StaffUser) -> bool:
@@ -122,7 +119,7 @@ def secure_cookie(request: web.Request) -> bool:
     console's public origin (behind a reverse proxy that ends TLS) is https."""
     settings = request.app[SETTINGS]
     return bool(settings.console_secure_cookie or request.secure
-                or settings.console_origin.lower().startswith("https://"))
+                or settings.public_origin.lower().startswith("https://"))
 
 
 def clear_session_cookie(response: web.StreamResponse) -> None:

@@ -102,6 +102,15 @@ async def read_body(request: web.Request, seconds: Optional[float] = None) -> by
         raise BadRequest("the request body did not arrive in time", 408) from None
 
 
+def public_origin(request: web.Request) -> str:
+    """Where the gateway's own pages come from, as a browser names it in Origin: the
+    setting public_origin behind a reverse proxy (which may end TLS: the request here
+    is http), else the request's own scheme and host."""
+    settings = request.app.get(SETTINGS)
+    configured = settings.public_origin if settings is not None else ""
+    return configured.rstrip("/") if configured else f"{request.scheme}://{request.host}"
+
+
 def body_seconds(request: web.Request) -> float:
     settings = request.app.get(SETTINGS)
     return settings.body_read_seconds if settings is not None else BODY_SECONDS

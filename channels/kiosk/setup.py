@@ -12,7 +12,7 @@ from aiohttp import WSCloseCode, web
 
 from bot.texts import say
 from channels.gateway.handoff.desk import HandoffDesk
-from channels.gateway.http import json_error
+from channels.gateway.http import json_error, public_origin
 from channels.gateway.keys import (ASR_ENGINE, CATALOG, CHANNELS, CLIENTS, HANDOFF, LIMITS,
                                    PIPELINE, SETTINGS, TTS_ENGINE)
 from channels.kiosk import connection
@@ -135,7 +135,7 @@ def _same_origin(request: web.Request) -> bool:
     browser always says where its page came from; a client that does not is no kiosk.
     (The Host name itself is checked for every request: gateway/clients.py.)"""
     origin = request.headers.get("Origin")
-    return origin is not None and origin == f"{request.scheme}://{request.host}"
+    return origin is not None and origin == public_origin(request)
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:

@@ -168,7 +168,7 @@ async def _phone(app: web.Application) -> AsyncIterator[None]:
                     max_seconds=settings.asr_max_seconds,
                     end_silence=settings.phone_end_silence_seconds,
                     max_utterance=settings.asr_max_utterance_seconds)
-    console = settings.console_origin or f"http://{settings.host}:{settings.port}"
+    console = settings.public_origin or f"http://{settings.host}:{settings.port}"
     hotline = Hotline(settings, app[PIPELINE], app[HANDOFF], app[TTS_ENGINE], asr,
                       app[CATALOG], console.rstrip("/"))
     app[HEALTH_PROBES]["phone"] = line.probe

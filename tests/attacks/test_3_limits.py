@@ -28,6 +28,16 @@ async def test_a_kiosk_socket_without_an_origin_is_refused(make_client):
     await ws.close()
 
 
+async def test_a_kiosk_behind_a_tls_proxy_is_let_in(make_client):
+    """The proxy ends TLS: the page's Origin is https://, the request here is http."""
+    client = await make_client(public_origin="https://kf.example", allowed_hosts="kf.example")
+    ws = await client.ws_connect("/kiosk/ws", headers={"Origin": "https://kf.example"})
+    await ws.close()
+    with pytest.raises(WSServerHandshakeError) as info:       # still only that one
+        await client.ws_connect("/kiosk/ws", headers={"Origin": "https://evil.example"})
+    assert info.value.status == 403
+
+
 async def test_kiosk_sockets_per_address_are_limited(make_client):
     client = await make_client(limit_kiosk_sockets_per_address=3)
     sockets = [await client.ws_connect("/kiosk/ws", headers=origin(client)) for _ in range(3)]

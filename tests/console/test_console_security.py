@@ -275,7 +275,7 @@ async def test_the_cookie_is_secure_over_https(aiohttp_server, aiohttp_client, m
 
 async def test_the_cookie_is_secure_behind_a_proxy_that_serves_https(aiohttp_client,
                                                                      make_settings):
-    settings = make_settings(console_origin="https://kf.example")
+    settings = make_settings(public_origin="https://kf.example")
     add_staff(settings, "chan")
     client = await aiohttp_client(create_app(settings))
     resp = await client.post("/console/login", json={"username": "chan", "password": PASSWORD},
