@@ -21,6 +21,7 @@ import aiohttp
 
 from bot.services import intent_to_act
 from bench.load import STACK_ENV as LOAD_ENV
+from bench.measure import cpu_seconds
 from bench.table import Row, print_table
 from bench.load import Person, human_pace, no_pauses
 from bench.wechat import gateway_env as wechat_env
@@ -125,12 +126,6 @@ def bench_language() -> list[Row]:
                      f"{ratio(total)} ({total[1]} kept apart from training and tuning; "
                      f"today {ratio(today)}; target ≥ {target})"))
     return rows
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:

