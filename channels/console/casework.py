@@ -29,6 +29,16 @@ CHANNELS = ("kiosk", "phone", "wechat", "api")
 CENTRE_CLOCK = web.AppKey("console_clock", LocalClock)   # staff_utc_offset's days (setup.py)
 
 
+def bad_filter(name: str) -> BadRequest:
+    """A filter or paging value that is not right, named in the staff's words (「渠道」)."""
+    return BadRequest(staff_text("console_bad_filter", label=staff_text(f"console_filter_{name}")))
+
+
+def bad_number(name: str, low: int, high: int) -> BadRequest:
+    return BadRequest(staff_text("console_bad_number", label=staff_text(f"console_filter_{name}"),
+                                 a=low, b=high))
+
+
 def case_id_of(request: web.Request, name: str = "case_id") -> int:
     raw = request.match_info[name]
     if not raw.isdigit() or len(raw) > 12:
@@ -114,7 +124,7 @@ def _choice(request: web.Request, name: str, allowed: Optional[tuple[str, ...]])
     if not value:
         return None
     if (allowed is not None and value not in allowed) or len(value) > 64:
-        raise BadRequest(staff_text("console_bad_filter", label=name))
+        raise bad_filter(name)
     return value
 
 
@@ -128,7 +138,7 @@ async def history(request: web.Request, staff: StaffUser) -> web.Response:
         raise BadRequest(staff_text("console_bad_date"))
     page = q.get("page", "0")
     if not page.isdigit() or int(page) > 10000:
-        raise BadRequest(staff_text("console_bad_filter", label="page"))
+        raise bad_filter("page")
     found, total = await request.app[HANDOFF].history(
         since=since, until=until, service=_choice(request, "service", SERVICE_IDS),
         channel=_choice(request, "channel", CHANNELS),

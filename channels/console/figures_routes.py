@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.texts import staff_text
 from channels.console import teach
 from channels.console.auth import StaffUser, staff_route
-from channels.console.casework import CENTRE_CLOCK, service_names
+from channels.console.casework import CENTRE_CLOCK, bad_filter, service_names
 from channels.console.figures import queue_figures
 from channels.console.figures_page import figures_page, report_page
 from channels.console.stats import (CHANNELS, Period, Table, all_tables, monthly_report,
@@ -37,12 +37,12 @@ def period_of(request: web.Request) -> Period:
     name = q.get("period") or ("custom" if q.get("from") else "30d")
     channel = q.get("channel") or None
     if channel is not None and channel not in CHANNELS:
-        raise BadRequest(staff_text("console_bad_filter", label="channel"))
+        raise bad_filter("channel")
     spans = {"today": 1, "7d": 7, "30d": 30}
     if name in spans:
         return Period(today - spans[name] + 1, today, offset, channel, name)
     if name != "custom":
-        raise BadRequest(staff_text("console_bad_filter", label="period"))
+        raise bad_filter("period")
     try:
         first = day_number(q.get("from", ""))
         last = day_number(q.get("to", "")) if q.get("to") else today

@@ -20,12 +20,14 @@ from channels.console import accounts, queue, throttle
 from channels.console.auth import (PASSWORD_CHECKS, StaffUser, clear_session_cookie,
                                    current_staff, new_token, same_origin, set_session_cookie,
                                    staff_route, throttle_keys, token_hash)
-from channels.console.casework import (CENTRE_CLOCK, add_casework_routes, case_error,
-                                       case_id_of, detail, read_queue_strip, service_names)
+from channels.console.casework import (CENTRE_CLOCK, add_casework_routes, bad_filter,
+                                       bad_number, case_error, case_id_of, detail,
+                                       read_queue_strip, service_names)
 from channels.console.figures import case_figures
 from channels.console.figures_routes import add_figures_routes
 from channels.console.hub import CONSOLE_HUB
 from channels.console.passwords import needs_rehash, weakness
+from channels.console.stats import HANDOFFS
 from channels.console.views import case_summary
 from channels.gateway.handoff import store
 from channels.gateway.handoff.desk import CaseError
@@ -107,7 +109,9 @@ async def login(request: web.Request) -> web.Response:
 
 
 def _how_long(seconds: float) -> str:
-    return f"{math.ceil(seconds)} 秒" if seconds < 60 else f"{math.ceil(seconds / 60)} 分钟"
+    if seconds < 60:
+        return staff_text("console_seconds", length=math.ceil(seconds))
+    return staff_text("console_minutes", minutes=math.ceil(seconds / 60))
 
 
 def _wait(message: str, status: int, seconds: float) -> web.Response:
@@ -131,8 +135,8 @@ async def me(request: web.Request, staff: StaffUser) -> web.Response:
     # and every time the page shows are read on it, whatever the browser's time zone
     clock = request.app[CENTRE_CLOCK]
     return json_ok({"username": staff.username, "role": staff.role, "csrf": staff.csrf,
-                    "services": service_names(request.app), "today": day_text(clock.today()),
-                    "utc_offset": round(clock.offset)})
+                    "services": service_names(request.app), "reasons": HANDOFFS,
+                    "today": day_text(clock.today()), "utc_offset": round(clock.offset)})
 
 
 # --- cases --------------------------------------------------------------------------
@@ -159,7 +163,7 @@ async def queue_view(app: web.Application) -> dict[str, Any]:
 def _number(request: web.Request, name: str, default: int, high: int) -> int:
     raw = request.query.get(name, str(default))
     if not raw.isdigit() or not 0 <= int(raw) <= high:
-        raise BadRequest(f"{name} must be 0-{high}")
+        raise bad_number(name, 0, high)
     return int(raw)
 
 
@@ -171,7 +175,7 @@ async def list_cases(request: web.Request, staff: StaffUser) -> web.Response:
     state = request.query.get("state", "open")
     states = CASE_SETS.get(state)
     if states is None:
-        raise BadRequest("state must be open, closed or all")
+        raise bad_filter("state")
     offset = _number(request, "offset", 0, 10_000_000)
     limit = max(1, _number(request, "limit", queue.PAGE, queue.MAX_LIMIT))
     source = request.query.get("source") or None
@@ -276,7 +280,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 async def figures(request: web.Request, staff: StaffUser) -> web.Response:
     days = request.query.get("days", "30")
     if not days.isdigit() or not 1 <= int(days) <= 3650:
-        raise BadRequest("days must be 1-3650")
+        raise bad_number("days", 1, 3650)
     now = time.time()
     result = await request.app[DATABASE].run(case_figures, now - int(days) * 86400, now)
     services = request.app[CATALOG]
@@ -327,12 +331,12 @@ async def change_staff(request: web.Request, staff: StaffUser) -> web.Response:
         changes["role"] = body["role"]
     if "disabled" in body:
         if not isinstance(body["disabled"], bool):
-            raise BadRequest("disabled must be true or false")
+            raise BadRequest(staff_text("console_disabled_bool"))
         changes["disabled"] = body["disabled"]
     if "password" in body:
         changes["password_hash"] = await request.app[PASSWORD_CHECKS].hash(_new_password(body))
     if not changes:
-        raise BadRequest("nothing to change: role, disabled or password")
+        raise BadRequest(staff_text("console_nothing_to_change"))
     try:
         await request.app[DATABASE].run(
             lambda conn: accounts.update_staff(conn, username, **changes))

@@ -28,7 +28,8 @@ CHANNELS = {"kiosk": "社区自助机", "phone": "电话", "wechat": "微信", "
 LANGUAGES = {("cmn", "hans"): "普通话·简体", ("cmn", "hant"): "普通话·繁体",
              ("yue", "hans"): "粤语·简体", ("yue", "hant"): "粤语·繁体"}
 SCORES = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
-HANDOFFS = {"asked": "主动要求找人", "not_understood": "两次听不懂", "emergency": "紧急情况",
+# why a person was handed over: the figures page and the console (served by /console/api/me)
+HANDOFFS = {"asked": "主动要求找人", "not_understood": "机器人两次听不懂", "emergency": "紧急情况",
             "off_hours": "下班时间（留电话回电）"}
 NO_SERVICE = "未说明事项"
 LOW_REASONS = 200            # the newest reasons for 1 and 2 shown and exported

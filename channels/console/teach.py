@@ -33,6 +33,7 @@ from typing import Any, Iterable, Mapping, Optional
 import yaml
 
 from bot.settings import ROOT
+from bot.texts import staff_text
 from channels.gateway.turns import training_text
 
 SCHEMA = """
@@ -54,11 +55,9 @@ HEADER = """\
 # `make train`, nothing is trained automatically. Normalised Simplified text, personal
 # numbers left out. Valid when empty.
 """
-ACTS = {"ask_detail": "问这件事的细节（材料、地点、时间…）", "greet": "打招呼", "goodbye": "再见",
-        "thanks": "道谢", "affirm": "是／好", "deny": "不是／不要", "repeat": "再说一次",
-        "slower": "说慢一点", "restart": "重新开始", "back": "返回上一步", "human": "找工作人员",
-        "help": "问能做什么", "emergency": "紧急情况", "rate": "评价",
-        "out_of_scope": "不属于服务范围"}
+# the acts an admin can pick, each named by texts.yml console_act_<intent>
+ACTS = ("ask_detail", "greet", "goodbye", "thanks", "affirm", "deny", "repeat", "slower",
+        "restart", "back", "human", "help", "emergency", "rate", "out_of_scope")
 MAX_TEXTS = 200
 _UNSAFE = re.compile(r"[\[\]{}\n\r\t]")   # entity markup and line breaks have no place here
 
@@ -81,9 +80,9 @@ def domain_intents(domain: Path = DOMAIN) -> frozenset[str]:
 def choices(names: Mapping[str, str], domain: Path = DOMAIN) -> list[tuple[str, str]]:
     """(intent, label) an admin can pick: the services by name, then the acts."""
     intents = domain_intents(domain)
-    services = [(f"svc_{s}", f"事项：{name}") for s, name in names.items()
-                if f"svc_{s}" in intents]
-    acts = [(i, label) for i, label in ACTS.items() if i in intents]
+    services = [(f"svc_{s}", staff_text("console_act_service", name=name))
+                for s, name in names.items() if f"svc_{s}" in intents]
+    acts = [(i, staff_text(f"console_act_{i}")) for i in ACTS if i in intents]
     return services + acts
 
 
@@ -155,10 +154,10 @@ class Teacher:
     async def label(self, db: Any, texts: Iterable[str], intent: str, staff: str
                     ) -> dict[str, Any]:
         if intent not in domain_intents(self.domain) or intent == "choose":
-            raise TeachError("没有这个事项或意图。")
+            raise TeachError(staff_text("console_label_no_intent"))
         wanted = list(dict.fromkeys(t for t in texts if isinstance(t, str) and t.strip()))
         if not wanted or len(wanted) > MAX_TEXTS:
-            raise TeachError(f"请选 1 到 {MAX_TEXTS} 句要标记的话。")
+            raise TeachError(staff_text("console_label_count", length=MAX_TEXTS))
         stored = await db.run(unresolved_texts, wanted)
         async with self._lock:
             result = await asyncio.to_thread(self._write, [t for t in wanted if t in stored],

@@ -100,6 +100,12 @@ async def test_history_filters_and_checks_its_input(client, settings, staff_logi
                 "channel=fax", "page=x"):
         status, body = await chan.get("/console/api/history?" + bad)
         assert status == 400 and body["error"], bad
+    # the filter named in the staff's words, never the parameter's
+    for path, said in (("history?channel=fax", "「渠道」"), ("history?page=x", "「页」"),
+                       ("history?service=pizza", "「事项」"), ("cases?state=x", "「状态」"),
+                       ("cases?limit=x", "「每页件数」要是 0 到 1000")):
+        status, body = await chan.get("/console/api/" + path)
+        assert status == 400 and said in body["error"] and not body["error"].isascii(), path
 
 
 async def test_canned_replies_are_edited_by_admins_and_read_by_everyone(client, staff_login):

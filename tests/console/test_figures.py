@@ -66,7 +66,7 @@ async def test_every_figure_holds_the_seeded_numbers(client, settings, staff_log
     reasons = got["reasons"]["rows"]
     assert [r[2:] for r in reasons] == [["2 不满意", "等了很久，电话138****5678没人接"],
                                         ["1 非常不满意", "字太小，看不清"]]   # newest first, masked
-    assert got["handoffs"]["rows"] == [["主动要求找人", 1], ["两次听不懂", 1], ["紧急情况", 1],
+    assert got["handoffs"]["rows"] == [["主动要求找人", 1], ["机器人两次听不懂", 1], ["紧急情况", 1],
                                        ["下班时间（留电话回电）", 1]]
     waits = rows_by_date(got["waits"])
     assert waits[t1] == [3, 2.0, 10.0, 0] and waits[t2] == [1, 0.5, 0.5, 1]

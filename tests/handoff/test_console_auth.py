@@ -77,6 +77,12 @@ async def test_admin_routes_are_refused_to_staff_and_open_to_admins(client, staf
     assert resp.status == 401                     # a disabled account cannot log in
     status, body = await admin.post("/console/api/staff/boss", {"disabled": True})
     assert status == 400 and "管理员" in body["error"]   # never lock out the last admin
+    for path, wrong, said in (("staff/newbie", {"disabled": "yes"}, "停用"),   # staff's words
+                              ("staff/newbie", {}, "没有要改的")):
+        status, body = await admin.post("/console/api/" + path, wrong)
+        assert status == 400 and said in body["error"], wrong
+    status, body = await admin.get("/console/api/figures?days=0")
+    assert status == 400 and "「天数」要是 1 到 3650" in body["error"]
 
 
 async def test_disabling_an_account_ends_the_session_it_is_logged_in_with(

@@ -1,6 +1,6 @@
 // Admins: the queue's figures over 30 days (each labelled with what it counts), canned
 // replies in both languages, staff accounts.
-import {$, REASON, addFact, api, button, duration, el, session} from "./common.js";
+import {$, addFact, api, button, duration, el, session} from "./common.js";
 
 let onCannedChange = () => {};
 
@@ -21,7 +21,7 @@ async function loadFigures() {
   addFact(list, "没接手就结束（用户不等了或被关闭）", f.left_unanswered + " 件");
   addFact(list, "案件总数", f.cases);
   addFact(list, "按事项", counts(f.by_service, f.service_names));
-  addFact(list, "按原因", counts(f.by_reason, REASON));
+  addFact(list, "按原因", counts(f.by_reason, session.me.reasons));
   addFact(list, "待回电", f.callbacks_pending);
   addFact(list, "在线工作人员", f.staff_online ? "有" : "没有");
   if (f.ratings) {

@@ -3,7 +3,6 @@
 
 export const LANGUAGE = {cmn: "普通话", yue: "粤语"};
 export const SCRIPT = {hans: "简体", hant: "繁体"};
-export const REASON = {asked: "主动要求找人", not_understood: "机器人两次听不懂", emergency: "紧急情况"};
 export const STATE = {waiting: "等待中", with_staff: "处理中", callback: "回电任务",
                       returned: "已交回机器人", closed: "已结束", cancelled: "用户不等了",
                       transferred: "电话已转坐席"};

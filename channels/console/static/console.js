@@ -1,7 +1,7 @@
 // The staff console: the live queue (websocket), 「下一位」, one open case (summary, notes,
 // the person's earlier contacts, transcript, reply with canned replies), transfer, close
 // without a browser dialog, the history of finished cases, admin.
-import {$, AUTHOR, CHANNEL, LANGUAGE, REASON, SCORE, SCRIPT, STATE, addFact, api, button,
+import {$, AUTHOR, CHANNEL, LANGUAGE, SCORE, SCRIPT, STATE, addFact, api, button,
         clock, dateTime, duration, el, fillSelect, minutesSince, session} from "./common.js";
 import {queueChanged, setupAlerts} from "./notify.js";
 import {setupHistory} from "./history.js";
@@ -25,6 +25,10 @@ let openId = null;
 let openCase = null;
 let canned = [];
 let colleagues = [];
+
+function reasonOf(c) {   // the one label table, served by /console/api/me
+  return session.me.reasons[c.reason] || c.reason;
+}
 
 function notice(text, ok) {
   const node = $("notice");
@@ -61,7 +65,7 @@ function queueItem(c) {
   const second = el("div", null, "case-line small");
   second.append(el("span", (LANGUAGE[c.language] || c.language) + "·" + (SCRIPT[c.script] || c.script)));
   second.append(el("span", CHANNEL[c.channel] || c.channel));
-  second.append(el("span", REASON[c.reason] || c.reason));
+  second.append(el("span", reasonOf(c)));
   if (c.staff) second.append(el("span", "接手：" + c.staff));
   if (c.callback) second.append(el("span", "电话 " + c.callback));
   if (c.unreachable) second.append(el("span", "联系不上", "badge unreachable"));
@@ -243,7 +247,7 @@ function renderSummary(c) {
   for (const a of facts.answers || []) addFact(summary, "回答", answerText(a));
   addFact(summary, "最后问的", c.asked ? "“" + c.asked + "”" : null);
   addFact(summary, "最后说的", c.last_words && c.last_words !== c.asked ? "“" + c.last_words + "”" : null);
-  addFact(summary, "原因", REASON[c.reason] || c.reason);
+  addFact(summary, "原因", reasonOf(c));
   addFact(summary, "渠道", CHANNEL[c.channel] || c.channel);
   for (const [key, value] of Object.entries(facts)) {
     if (!KNOWN_FACTS.has(key) && (typeof value === "string" || typeof value === "number")) addFact(summary, key, value);
