@@ -16,6 +16,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 import aiohttp
 
@@ -289,26 +290,35 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the phone hotline under SIPp load (about ten minutes)")
     args = parser.parse_args(argv)
     rows: list[Row] = []
-    rows += bench_language()
+
+    def section(name: str, run: Callable[[], list[Row]], saying: str = "") -> None:
+        """One part of the table; a part that fails says so in its row, the rest go on."""
+        if saying:
+            print(saying, flush=True)
+        try:
+            rows.extend(run())
+        except Exception as exc:   # noqa: BLE001 (a benchmark, not a service: report it)
+            rows.append((name, f"not measured: {exc.__class__.__name__}: {exc}"[:300]))
+
+    section("language", bench_language)
     if not args.skip_nlu:
-        print("Training a held-out NLU model (a few minutes)...", flush=True)
-        rows += bench_nlu()
+        section("NLU held-out", bench_nlu, "Training a held-out NLU model (a few minutes)...")
     if args.compare_nlu:
-        print("Training the alternative NLU pipelines (a few minutes)...", flush=True)
-        rows += bench_nlu_alternatives()
-    rows += bench_training(args.model)
+        section("NLU alternatives", bench_nlu_alternatives,
+                "Training the alternative NLU pipelines (a few minutes)...")
+    section("training", lambda: bench_training(args.model))
     if not args.skip_figures:
         from bench.figures import run_figures_bench
-        print("The console's figures on one million generated turns (about 20 s)...", flush=True)
-        rows += run_figures_bench()
-    print("Starting the stack for latency and memory...", flush=True)
-    rows += bench_stack(args.model, wechat=not args.skip_wechat)
+        section("figures", run_figures_bench,
+                "The console's figures on one million generated turns (about 20 s)...")
+    section("the stack", lambda: bench_stack(args.model, wechat=not args.skip_wechat),
+            "Starting the stack for latency and memory...")
     if not args.skip_voice:
-        rows += bench_voice()
+        section("voice", bench_voice)
     if not args.skip_phone:
         from bench.phone import run_phone_bench
-        print("The phone hotline: SIPp calls on loopback (about ten minutes)...", flush=True)
-        rows += run_phone_bench(args.model)
+        section("phone", lambda: run_phone_bench(args.model),
+                "The phone hotline: SIPp calls on loopback (about ten minutes)...")
     print_table(rows)
     out = ROOT / ".build" / "bench" / "results.json"
     out.write_text(json.dumps(dict(rows), ensure_ascii=False, indent=1), encoding="utf-8")

@@ -394,7 +394,11 @@ def cpu_per_call(stack: Stack, sip_port: int, calls: int, pcap: Path, work: Path
         used = {name: (cpu_seconds(pid) - start[name]) / seconds - idle[name]
                 for name, pid in pids.items()}
     finally:
-        runner.wait(timeout=seconds + 60)
+        try:
+            runner.wait(timeout=seconds + 60)
+        except subprocess.TimeoutExpired:   # never leave SIPp calling after the bench
+            runner.kill()
+            runner.wait()
     return used["gateway"] / calls, (used["rasa"] + used["actions"]) / calls
 
 
