@@ -10,6 +10,7 @@ from bot.catalog import CatalogError
 from bot.settings import SettingsError, load_settings
 from channels.gateway.app import create_app
 from channels.gateway.logs import setup_logging
+from channels.phone.setup import keep_time
 
 
 def main() -> int:
@@ -21,6 +22,8 @@ def main() -> int:
     except (SettingsError, CatalogError) as exc:
         print(f"kaifong: cannot start: {exc}", file=sys.stderr)
         return 2
+    if settings.phone_on:
+        keep_time(settings)   # a packet every 20 ms: no long pauses of the interpreter
     web.run_app(app, host=settings.host, port=settings.port, print=None,
                 access_log=None, shutdown_timeout=5)
     return 0

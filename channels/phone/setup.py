@@ -128,7 +128,9 @@ class PhoneLine:
 
 
 def keep_time(settings: Settings) -> None:
-    """A phone line cannot pause: a packet is due every 20 ms. Python's full garbage
+    """For the gateway's process, once, when the phone is on (channels/__main__.py: it
+    changes the whole interpreter, so never from an app that tests start by the dozen).
+    A phone line cannot pause: a packet is due every 20 ms. Python's full garbage
     collections walk every object the gateway holds, most of them the dictionaries
     loaded once (pinyin, OpenCC, the catalog): 130 ms and more a pass on this machine,
     heard as a gap. So those are loaded now and frozen out of the collector."""
@@ -172,7 +174,6 @@ async def _phone(app: web.Application) -> AsyncIterator[None]:
     hotline = Hotline(settings, app[PIPELINE], app[HANDOFF], app[TTS_ENGINE], asr,
                       app[CATALOG], console.rstrip("/"))
     app[HEALTH_PROBES]["phone"] = line.probe
-    keep_time(settings)
     await line.start(hotline)
     try:
         yield

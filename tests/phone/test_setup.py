@@ -131,3 +131,19 @@ async def test_make_call_rings_the_hotline(tmp_path, fake_rasa, aiohttp_client, 
         await softphone.wait()
 
 
+
+
+async def test_the_phone_keeps_time_for_its_process_only(tmp_path, fake_rasa, aiohttp_client):
+    """An app with the phone on leaves the interpreter alone (tests start dozens);
+    `python -m channels` calls keep_time once, which freezes what is loaded and switches
+    threads every millisecond."""
+    before = sys.getswitchinterval()
+    await aiohttp_client(create_app(settings(
+        tmp_path, fake_rasa, phone_sip_listen="127.0.0.1:0", phone_rtp_ports="0")))
+    assert sys.getswitchinterval() == before
+    probe = ("import gc, sys; from bot.settings import load_settings;"
+             "from channels.phone.setup import keep_time; keep_time(load_settings(env={}));"
+             "print(sys.getswitchinterval(), gc.get_freeze_count() > 1000)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.stdout.split() == ["0.001", "True"], out.stderr
