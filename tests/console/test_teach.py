@@ -137,6 +137,11 @@ async def test_labelling_writes_training_examples_that_validate(client, settings
         await console.screenshot("14-labelled")
         assert await console.axe() == []
         assert console.errors == [] and console.failed == []
+        # a login that ended sends the page to the login, as everywhere in the console
+        await page.context.clear_cookies()
+        await weather.locator("select").select_option("out_of_scope")
+        await weather.get_by_role("button", name="标记").click()
+        await page.wait_for_url(base_url(client) + "/console/login")
     finally:
         await console.close()
     done = validate(data_copy)

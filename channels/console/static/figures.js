@@ -1,8 +1,8 @@
 // The figures page: labelling the questions Kaifong did not understand (admins), and the
 // custom period's dates shown only when 「自定义」 is chosen. Everything else is plain HTML.
-"use strict";
+import {api, session} from "./common.js";
 
-const csrf = document.body.dataset.csrf || "";
+session.me = {csrf: document.body.dataset.csrf || ""};   // what api() sends with a POST
 const notice = document.getElementById("label-notice");
 
 function say(text, ok) {
@@ -18,13 +18,8 @@ async function label(form) {
   button.disabled = true;
   say("正在标记…", true);
   try {
-    const response = await fetch("/console/api/unresolved/label", {
-      method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
-      body: JSON.stringify({texts: JSON.parse(form.dataset.texts), intent: intent}),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.error || "出错了（" + response.status + "）");
+    const data = await api("POST", "/console/api/unresolved/label",
+                           {texts: JSON.parse(form.dataset.texts), intent: intent});
     const chosen = form.querySelector("select").selectedOptions[0].textContent;
     form.closest("td").querySelector(".labelled").textContent = chosen;
     const parts = ["已标记为“" + chosen + "”：新写入 " + data.added.length + " 句"];
