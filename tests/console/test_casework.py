@@ -23,6 +23,7 @@ async def test_next_takes_emergencies_then_the_longest_wait_then_callbacks(
     await chat(client, "c", "取消")
     await chat(client, "d", "救命，有人晕倒了")
     age_case(settings, "b", 20)
+    age_case(settings, "c", 30)      # the oldest of all, and still after people waiting
     chan = await staff_login("chan")
     order = []
     for _ in range(4):
@@ -96,6 +97,12 @@ async def test_history_filters_and_checks_its_input(client, settings, staff_logi
     assert [name_of(client, c["sender"]) for c in body["cases"]] == ["card"] and body["total"] == 1
     status, body = await chan.get("/console/api/history?from=2000-01-01")
     assert body["total"] == 2
+    await chat(client, "talking", "我要找工作人员")       # open cases are never history
+    talking = await chan.case_of("talking")
+    assert (await chan.post(f"/console/api/cases/{talking['id']}/claim"))[0] == 200
+    await chat(client, "waits", "我要找工作人员")
+    status, body = await chan.get("/console/api/history?from=2000-01-01")
+    assert sorted(name_of(client, c["sender"]) for c in body["cases"]) == ["card", "old"]
     for bad in ("from=yesterday", "from=2030-01-02&to=2030-01-01", "service=pizza",
                 "channel=fax", "page=x"):
         status, body = await chan.get("/console/api/history?" + bad)

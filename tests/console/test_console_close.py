@@ -1,6 +1,7 @@
 """Issue 13: who may close a case. An unclaimed waiting case: anyone (a duplicate, a
 mistake). A callback task is claimed, rung, then closed: unclaimed, only an admin closes
-it. A claimed case: its owner or an admin — checked again in the UPDATE that closes it."""
+it. A claimed case: its owner or an admin — checked again in the UPDATE that closes it
+(or gives it to a colleague)."""
 from __future__ import annotations
 
 import pytest
@@ -44,6 +45,26 @@ async def test_closing_checks_the_owner_again_in_the_same_update(client, setting
     monkeypatch.setattr(desk, "case", as_it_was)
     with pytest.raises(CaseError) as error:
         await desk.close(case_id, "chan")
+    assert error.value.status == 409
+    monkeypatch.undo()
+    case, _, _ = await desk.case(case_id)
+    assert (case.state, case.staff) == ("callback", "lee")
+
+
+async def test_a_transfer_checks_the_owner_again_in_the_same_update(client, settings, monkeypatch):
+    """chan's transfer was checked against a case that an admin gave to lee a moment later:
+    chan may not give lee's case away."""
+    (case_id,) = open_cases(settings, Spec("u1", callback="13812345678"))
+    desk = client.server.app[HANDOFF]
+    await desk.claim(case_id, "chan")
+    seen = await desk.case(case_id)
+
+    async def as_it_was(_: int):
+        return seen
+    await desk.transfer(case_id, "boss", "lee", admin=True)
+    monkeypatch.setattr(desk, "case", as_it_was)
+    with pytest.raises(CaseError) as error:
+        await desk.transfer(case_id, "chan", "mei")
     assert error.value.status == 409
     monkeypatch.undo()
     case, _, _ = await desk.case(case_id)
