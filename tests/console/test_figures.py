@@ -5,6 +5,7 @@ beside it holding the seeded numbers, axe-core on the page and on the report."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import time
 from pathlib import Path
@@ -16,6 +17,8 @@ from channels.console.casework import CENTRE_CLOCK
 from channels.gateway.app import create_app
 from channels.gateway.db import database_path
 from channels.gateway.handoff.hours import LocalClock
+from channels.gateway.keys import DATABASE
+from channels.gateway.ratings import add_rating
 from tests.console.conftest import ConsolePage, axe_violations, base_url
 from tests.console.seed import OFFSET, seed
 from tests.handoff.conftest import StaffClient, add_staff
@@ -205,11 +208,16 @@ async def test_the_report_is_of_the_centres_month_by_default(aiohttp_client, set
     app = create_app(settings)
     app[CENTRE_CLOCK] = LocalClock(OFFSET, lambda: 1717185600.0)
     client = await aiohttp_client(app)
+    centre = datetime.timezone(datetime.timedelta(seconds=OFFSET))
+    for n, when in enumerate([(5, 31, 23, 59), (6, 1, 0, 0), (6, 30, 23, 59), (7, 1, 0, 0)]):
+        at = datetime.datetime(2024, *when, tzinfo=centre).timestamp()   # June's edges
+        await app[DATABASE].run(add_rating, f"r{n}", 5, "senior_card", "kiosk", "cmn", at)
     add_staff(settings, "boss", "admin")
     boss = await StaffClient(client).login("boss")
     resp = await boss.client.get("/console/figures/report")
     page = await resp.text()
     assert resp.status == 200 and "好差评月报 · 2024年6月" in page, page[:400]
     assert "2024-06-01 至 2024-06-30" in page
+    assert "共 2 次评价" in page                     # neither May's last minute nor July's first
     resp = await boss.client.get("/console/figures/report.csv")
     assert 'filename="kaifong-report-2024-06.csv"' in resp.headers["Content-Disposition"]

@@ -58,8 +58,11 @@ async def test_claimed_cases_stay_in_the_list_and_a_small_group_is_no_group(
 
 async def test_an_admin_closes_a_group_at_once_and_staff_cannot(client, settings, staff_login):
     real = a_flood_and_real_cases(settings)
+    (ring_back,) = open_cases(settings, Spec("ring-me", source=FLOOD, callback="13812345678"))
     chan, boss = await staff_login("chan"), await staff_login("boss", "admin")
-    flooded = [c["id"] for c in (await chan.get(f"/console/api/cases?source={FLOOD}"))[1]["cases"]]
+    assert (await chan.post(f"/console/api/cases/{ring_back}/claim"))[0] == 200  # a number to ring
+    flooded = [c["id"] for c in (await chan.get(f"/console/api/cases?source={FLOOD}"))[1]["cases"]
+               if c["id"] != ring_back]
     assert (await chan.post(f"/console/api/cases/{flooded[0]}/claim"))[0] == 200   # being worked
     status, _ = await chan.post(f"/console/api/groups/{FLOOD}/close")
     assert status == 403
@@ -67,8 +70,10 @@ async def test_an_admin_closes_a_group_at_once_and_staff_cannot(client, settings
     assert status == 200 and sorted(body["closed"]) == sorted(flooded[1:])
     status, body = await chan.get("/console/api/cases?grouped=1")
     assert body["groups"] == []
-    assert {c["id"] for c in body["cases"]} == {flooded[0], real["elder"], real["walk-in"],
-                                                real["twin-1"]}
+    assert {c["id"] for c in body["cases"]} == {flooded[0], ring_back, real["elder"],
+                                                real["walk-in"], real["twin-1"]}
+    status, body = await chan.get(f"/console/api/cases/{ring_back}")   # claimed: it stays
+    assert (body["state"], body["staff"]) == ("callback", "chan")
     assert (await boss.post("/console/api/groups/nonsense/close"))[0] == 400
 
 
