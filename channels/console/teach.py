@@ -185,9 +185,9 @@ class Teacher:
             for other, examples in mine.items():   # labelled again: it moves
                 if other != intent:
                     mine[other] = [e for e in examples if _key(e) != key]
-            if any(_key(e) == key for e in mine.get(intent, [])):
+            if any(_key(e) == key for e in mine.get(intent, [])):   # written before
                 known.append(example)
-                labels.append((text, example, 1))
+                labels.append((text, example, 0))
                 continue
             mine.setdefault(intent, []).append(example)
             added.append(example)
@@ -209,11 +209,14 @@ def unresolved_texts(conn: sqlite3.Connection, texts: list[str]) -> set[str]:
 
 def record_labels(conn: sqlite3.Connection, labels: list[tuple[str, str, int]], intent: str,
                   staff: str, now: float) -> None:
+    """A text labelled again with the intent it has keeps its row (and its time: it is not
+    a new example the model lacks); labelled with another, the row moves."""
     conn.executemany(
         "INSERT INTO nlu_labels (text, example, intent, written, staff, at) VALUES"
         " (?, ?, ?, ?, ?, ?) ON CONFLICT(text) DO UPDATE SET example = excluded.example,"
         " intent = excluded.intent, written = excluded.written, staff = excluded.staff,"
-        " at = excluded.at", [(t, e, intent, w, staff, now) for t, e, w in labels])
+        " at = excluded.at WHERE nlu_labels.intent != excluded.intent",
+        [(t, e, intent, w, staff, now) for t, e, w in labels])
 
 
 def labels(conn: sqlite3.Connection) -> dict[str, str]:

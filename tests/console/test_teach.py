@@ -181,3 +181,21 @@ def test_the_console_counts_labels_not_yet_in_the_running_model(tmp_path):
     assert teach.not_in_model(db, None) == {"labelled": 2, "not_in_model": None}
     assert teach.model_trained_at(None) is None and teach.model_trained_at("nowhere.tar.gz") is None
     db.close()
+
+
+def test_a_text_labelled_again_is_not_counted_again_as_new(tmp_path):
+    db = sqlite3.connect(tmp_path / "x.sqlite3")
+    db.executescript(teach.SCHEMA)
+    teacher = teach.Teacher(tmp_path / "nlu" / "labelled.yml")
+    first = teacher._write(["长者卡要带什么"], "svc_senior_card")
+    teach.record_labels(db, first["labels"], "svc_senior_card", "boss", 100.0)
+    assert first["added"] == ["长者卡要带什么"]
+    again = teacher._write(["长者卡要带什么", "长者卡 要带什么"], "svc_senior_card")
+    assert again["added"] == [] and again["labels"][1][2] == 0    # the same example: not written
+    teach.record_labels(db, again["labels"], "svc_senior_card", "lee", 200.0)
+    # the model trained at 150 holds it: nothing is waiting for the next training
+    assert teach.not_in_model(db, 150.0) == {"labelled": 1, "not_in_model": 0}
+    moved = teacher._write(["长者卡要带什么"], "out_of_scope")         # another meaning: it moves
+    teach.record_labels(db, moved["labels"], "out_of_scope", "boss", 300.0)
+    assert teach.not_in_model(db, 150.0) == {"labelled": 1, "not_in_model": 1}
+    db.close()
