@@ -181,8 +181,6 @@ async def report(request: web.Request, staff: StaffUser) -> web.Response:
     month, period = month_of(request)
     ratings, reasons = await request.app[DATABASE].run(
         monthly_report, period, service_names(request.app))
-    reasons.rows.sort(key=lambda r: (r[1], r[0]))   # by service, then in time
-    reasons.title = "差评的理由（1 分和 2 分，按事项）"
     return web.Response(text=report_page(month, period, ratings, reasons),
                         content_type="text/html")
 

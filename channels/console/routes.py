@@ -141,10 +141,6 @@ async def me(request: web.Request, staff: StaffUser) -> web.Response:
 
 # --- cases --------------------------------------------------------------------------
 
-_case_id = case_id_of
-_case_error = case_error
-
-
 def page_json(page: queue.QueuePage, viewer: Optional[StaffUser]) -> dict[str, Any]:
     return {"cases": [case_summary(c, page.positions.get(c.id), page.last_words.get(c.id), viewer)
                       for c in page.cases],
@@ -204,13 +200,13 @@ async def close_group(request: web.Request, staff: StaffUser) -> web.Response:
 @staff_route()
 async def get_case(request: web.Request, staff: StaffUser) -> web.Response:
     try:
-        return json_ok(await detail(request, _case_id(request), staff))
+        return json_ok(await detail(request, case_id_of(request), staff))
     except CaseError as exc:
-        return _case_error(exc)
+        return case_error(exc)
 
 
 async def _act(request: web.Request, staff: StaffUser, action: str) -> web.Response:
-    desk, case_id = request.app[HANDOFF], _case_id(request)
+    desk, case_id = request.app[HANDOFF], case_id_of(request)
     try:
         if action == "claim":
             await desk.claim(case_id, staff.username)
@@ -220,7 +216,7 @@ async def _act(request: web.Request, staff: StaffUser, action: str) -> web.Respo
             await desk.close(case_id, staff.username, staff.admin)
         return json_ok(await detail(request, case_id, staff))
     except CaseError as exc:
-        return _case_error(exc)
+        return case_error(exc)
 
 
 @staff_route()
@@ -242,9 +238,9 @@ async def close_case(request: web.Request, staff: StaffUser) -> web.Response:
 async def send_message(request: web.Request, staff: StaffUser) -> web.Response:
     text = text_field(await read_json_object(request), "text", MAX_REPLY_CHARS).strip()
     try:
-        await request.app[HANDOFF].send(_case_id(request), staff.username, text)
+        await request.app[HANDOFF].send(case_id_of(request), staff.username, text)
     except CaseError as exc:
-        return _case_error(exc)
+        return case_error(exc)
     return await _act(request, staff, "show")
 
 

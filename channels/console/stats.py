@@ -305,8 +305,12 @@ def all_tables(conn: sqlite3.Connection, p: Period, names: Mapping[str, str],
 
 def monthly_report(conn: sqlite3.Connection, p: Period, names: Mapping[str, str]
                    ) -> tuple[Table, Table]:
-    """The month's 好差评 per service, and every reason given for 1 and 2."""
-    return ratings_table(conn, p, names), low_reasons_table(conn, p, names, limit=100000)
+    """The month's 好差评 per service, and every reason given for 1 and 2, by service and
+    then in time (the printed page and its CSV alike)."""
+    reasons = low_reasons_table(conn, p, names, limit=100000)
+    reasons.rows.sort(key=lambda r: (r[1], r[0]))
+    reasons.title = "差评的理由（1 分和 2 分，按事项）"
+    return ratings_table(conn, p, names), reasons
 
 
 def _rate(happy: int, total: int) -> str:
