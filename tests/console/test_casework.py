@@ -155,7 +155,9 @@ async def test_the_figures_tell_waiting_now_apart_from_answered_waits(
 def test_facts_are_masked_in_one_style():
     assert masked_fact("13812345678") == mask_phone("13812345678") == "138****5678"
     assert masked_fact("+86 138 1234 5678") == mask_phone("+86 138 1234 5678")
-    assert masked_fact("1001") == mask_phone("1001") != "1001"      # even a short caller id
+    # masked by what it is, not by its shape (be8940a): a short id is no phone number; the
+    # phone channel masks its caller as a phone itself
+    assert masked_fact("1001") == "1001"
     assert masked_fact({"answers": [{"said": "我电话13812345678"}]}) == \
         {"answers": [{"said": "我电话138****5678"}]}
     assert masked_fact("东山街长者服务中心一楼") == "东山街长者服务中心一楼"
