@@ -13,6 +13,7 @@ import io
 import logging
 import queue
 import threading
+import time
 import wave
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ class SynthWorker:
         self._ready = threading.Event()
         self.error: Optional[str] = None
         self.voices: frozenset[str] = frozenset()
-        self.busy_since: Optional[float] = None
+        self.busy_since: Optional[float] = None   # time.monotonic() the sentence began
         self._thread = threading.Thread(target=self._run, name="tts-synth", daemon=True)
         self._thread.start()
 
@@ -112,12 +113,15 @@ class SynthWorker:
             if engine is None:
                 job.future.set_exception(TtsUnavailable(self.error or "speech output is unavailable"))
                 continue
+            self.busy_since = time.monotonic()
             try:
                 pcm = self._speak(engine, job)
                 job.future.set_result(_finish(pcm, job.sample_rate))
             except Exception as exc:
                 log.exception("synthesis failed")
                 job.future.set_exception(TtsUnavailable(f"synthesis failed: {exc}"))
+            finally:
+                self.busy_since = None
 
     def _start_engine(self) -> Any:
         import pyttsx3
@@ -331,8 +335,12 @@ class TtsEngine:
                                 "cached": len(self._cache)}
         if self.worker.error or not self.worker.alive:
             return {"ok": False, **body, "error": self.worker.error or "the speech worker has stopped"}
-        if self.worker.pending() >= self.max_queue:   # busy is alive: add nothing to the queue
-            return {"ok": True, **body}
+        if self.worker.pending() >= self.max_queue:   # add nothing to a full queue...
+            began = self.worker.busy_since
+            if began is not None and time.monotonic() - began > self.timeout:   # ...a hung one
+                return {"ok": False, **body, "error": "speech synthesis has been stuck on one "
+                        f"sentence for {time.monotonic() - began:.0f} s"}
+            return {"ok": True, **body}                # busy and working is alive
         submitted = self.worker.submit("yi1", VOICES["cmn"], 175, 8000)
         try:
             await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(submitted)),

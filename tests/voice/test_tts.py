@@ -1,6 +1,8 @@
 """Speech output through the real pyttsx3 + espeak-ng: audible, paced, at the rate asked,
 numbers and polyphones read right, sentence by sentence, cached."""
 import asyncio
+import contextlib
+import threading
 
 import numpy as np
 import pytest
@@ -9,7 +11,7 @@ from tests.voice.conftest import read_wav
 from voice import audio as au
 from voice import vad
 from voice.errors import TextError
-from voice.tts import TtsEngine
+from voice.tts import SynthWorker, TtsEngine
 
 SENTENCE = {  # 30 characters of service text in each language
     "cmn": "请带上身份证和社保卡，到街道社区服务中心办理养老金资格认证。",
@@ -157,3 +159,45 @@ async def test_bad_requests_are_refused_with_a_reason(tts, text, language, rate,
 async def test_text_with_nothing_to_say_is_refused(tts):
     with pytest.raises(TextError, match="nothing"):
         await tts.synthesize("。。。！？ ★", "cmn", "normal", 16000)
+
+
+async def test_the_cache_is_bounded_in_bytes_and_counts_them_right():
+    engine = TtsEngine(cache_size=100, cache_bytes=200_000)
+    for text in ("您好。", "请问还有什么可以帮您？", "社保卡丢了，可以去社保中心补办。", "谢谢。"):
+        await engine.synthesize(text, "cmn", "normal", 16000)
+    held = sum(len(chunk.pcm16) for chunk in engine._cache.values())
+    assert engine.cached_bytes == held <= 200_000
+    assert len(engine._cache) < 4            # the oldest sentences made room
+
+
+class HungWorker(SynthWorker):
+    """espeak-ng stuck inside one sentence (what a health check exists to see)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        super().__init__()
+
+    def _speak(self, engine, job):
+        self.release.wait(30)
+        return super()._speak(engine, job)
+
+
+async def test_a_full_queue_behind_a_stuck_sentence_is_not_healthy():
+    worker = HungWorker()
+    engine = TtsEngine(cache_size=0, timeout=1.0, max_queue=1, worker=worker)
+    try:
+        stuck = asyncio.ensure_future(engine.synthesize("您好。", "cmn", "normal", 8000))
+        while worker.busy_since is None:                                   # inside espeak-ng
+            await asyncio.sleep(0.02)
+        queued = asyncio.ensure_future(engine.synthesize("谢谢。", "cmn", "normal", 8000))
+        await asyncio.sleep(0.1)
+        assert worker.pending() == 1 and (await engine.probe())["ok"]     # busy is alive
+        await asyncio.sleep(1.2)
+        report = await engine.probe()
+        assert not report["ok"] and "stuck" in report["error"]
+        assert worker.pending() == 1                                       # the probe added nothing
+    finally:
+        worker.release.set()
+        for job in (stuck, queued):
+            with contextlib.suppress(Exception):
+                await job
