@@ -187,7 +187,9 @@ async def test_a_full_queue_behind_a_stuck_sentence_is_not_healthy():
     engine = TtsEngine(cache_size=0, timeout=1.0, max_queue=1, worker=worker)
     try:
         stuck = asyncio.ensure_future(engine.synthesize("您好。", "cmn", "normal", 8000))
-        while worker.busy_since is None:                                   # inside espeak-ng
+        for _ in range(500):                                               # inside espeak-ng
+            if worker.busy_since is not None:
+                break
             await asyncio.sleep(0.02)
         queued = asyncio.ensure_future(engine.synthesize("谢谢。", "cmn", "normal", 8000))
         await asyncio.sleep(0.1)
