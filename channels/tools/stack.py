@@ -29,7 +29,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 PRIVATE_UMASK = 0o077   # what the parts create is theirs alone
 BACKOFF_FIRST, BACKOFF_MAX, STEADY_SECONDS = 1.0, 60.0, 60.0
@@ -204,15 +204,21 @@ class Stack:
 
 
 class Supervisor(threading.Thread):
-    """Start again, with a growing pause, any part that has died; say so each time."""
+    """Start again, with a growing pause, any part that has died; say so each time.
+    Each part has its own pause: one part waiting to start again never keeps another's
+    death from being seen."""
 
-    def __init__(self, stack: Stack, say: Callable[[str], None], every: float = 0.5) -> None:
+    def __init__(self, stack: Any, say: Callable[[str], None], every: float = 0.5,
+                 first: float = BACKOFF_FIRST, most: float = BACKOFF_MAX,
+                 steady: float = STEADY_SECONDS) -> None:
         super().__init__(name="kaifong-supervisor", daemon=True)
         self.stack, self.say, self.every = stack, say, every
+        self.first, self.most, self.steady = first, most, steady
         self.restarts: dict[str, int] = {}
         self._stopping = threading.Event()
-        self._pause = {name: BACKOFF_FIRST for name in stack.procs}
+        self._pause = {name: first for name in stack.procs}
         self._since = {name: time.monotonic() for name in stack.procs}
+        self._due: dict[str, float] = {}      # a dead part: when it starts again
 
     def stop(self) -> None:
         self._stopping.set()
@@ -224,27 +230,31 @@ class Supervisor(threading.Thread):
             for name, proc in list(self.stack.procs.items()):
                 if self._stopping.is_set():
                     return
+                now = time.monotonic()
+                if name in self._due:
+                    if now >= self._due[name]:
+                        self._start_again(name, now)
+                    continue
                 code = proc.poll()
                 if code is None:
-                    if time.monotonic() - self._since[name] > STEADY_SECONDS:
-                        self._pause[name] = BACKOFF_FIRST   # it runs again: forgive
+                    if now - self._since[name] > self.steady:
+                        self._pause[name] = self.first   # it runs again: forgive
                     continue
-                self._restart(name, code)
+                pause = self._pause.get(name, self.first)
+                how = f"signal {-code}" if code < 0 else f"exit code {code}"
+                self.say(f"kaifong: {name} stopped ({how}); starting it again in {pause:.0f} s "
+                         f"(log: {self.stack._logs.get(name)})")
+                self._due[name] = now + pause
 
-    def _restart(self, name: str, code: int) -> None:
-        pause = self._pause.get(name, BACKOFF_FIRST)
-        how = f"signal {-code}" if code < 0 else f"exit code {code}"
-        self.say(f"kaifong: {name} stopped ({how}); starting it again in {pause:.0f} s "
-                 f"(log: {self.stack._logs.get(name)})")
-        if self._stopping.wait(pause):
-            return
+    def _start_again(self, name: str, now: float) -> None:
+        del self._due[name]
         try:
             self.stack.respawn(name)
         except OSError as exc:
             self.say(f"kaifong: {name} could not be started again: {exc}")
         self.restarts[name] = self.restarts.get(name, 0) + 1
-        self._since[name] = time.monotonic()
-        self._pause[name] = min(BACKOFF_MAX, pause * 2)
+        self._since[name] = now
+        self._pause[name] = min(self.most, self._pause.get(name, self.first) * 2)
 
 
 def make_private(run_dir: Path) -> None:
