@@ -77,7 +77,11 @@ class Stack:
     def gateway_url(self) -> str:
         return f"http://{self.config.host}:{self.config.port}"
 
-    def _env(self) -> dict[str, str]:
+    # which part needs which secret: the gateway calls Rasa, Rasa calls the action server
+    SECRETS = {"gateway": ("KAIFONG_RASA_TOKEN",), "actions": ("KAIFONG_ACTION_TOKEN",),
+               "rasa": ("KAIFONG_RASA_TOKEN", "KAIFONG_ACTION_TOKEN")}
+
+    def _env(self, name: str) -> dict[str, str]:
         c = self.config
         env = dict(os.environ)
         env.update({
@@ -95,6 +99,8 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
         })
         env.update(c.extra_env)
+        for secret in {"KAIFONG_RASA_TOKEN", "KAIFONG_ACTION_TOKEN"} - set(self.SECRETS[name]):
+            env.pop(secret, None)   # a part holds only the secrets it uses
         return env
 
     def _spawn(self, name: str, argv: list[str]) -> None:
@@ -105,7 +111,7 @@ class Stack:
         os.chmod(log_path, 0o600)   # a log from before this rule was readable by all
         with os.fdopen(fd, "ab") as out:  # the child keeps its own copy of the file
             self.procs[name] = subprocess.Popen(
-                argv, cwd=ROOT, env=self._env(), stdout=out, stderr=subprocess.STDOUT,
+                argv, cwd=ROOT, env=self._env(name), stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,  # our own Ctrl-C handling stops them in order
                 umask=PRIVATE_UMASK)
 

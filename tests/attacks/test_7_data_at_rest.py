@@ -61,6 +61,15 @@ def test_no_secret_is_on_a_command_line(stack):
         assert getattr(stack, "action_token", stack.token) not in argv, name
 
 
+@pytest.mark.stack
+def test_each_part_holds_only_the_secrets_it_uses(stack):
+    def environment(name: str) -> str:
+        return Path(f"/proc/{stack.procs[name].pid}/environ").read_bytes().decode(errors="replace")
+    assert stack.action_token not in environment("gateway")      # it never calls the actions
+    assert stack.token not in environment("actions")              # it never calls Rasa
+    assert stack.token in environment("rasa") and stack.action_token in environment("rasa")
+
+
 # --- only the gateway talks to Rasa, only Rasa to the action server ---------------------
 
 def _post(url: str, body: dict, headers: dict) -> int:
