@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from channels.gateway.handoff import store
-from channels.gateway.keys import HANDOFF, SETTINGS
+from channels.gateway.keys import SETTINGS
+from tests.conftest import staff_queue
 from tests.handoff.conftest import StaffClient, add_staff
 from tests.wechat.gateway import Follower
 
@@ -26,8 +27,7 @@ async def test_unfollowing_ends_a_waiting_case(aiohttp_client, gateway, wechat_r
     person = Follower(gateway)
     answer = await person.text("我要找真人")
     assert "第1位" in answer.content
-    desk = gateway.server.app[HANDOFF]
-    (case,), _, _ = await desk.cases(store.LIVE)
+    (case,), _, _ = await staff_queue(gateway.server.app, store.LIVE)
     assert case.channel == "wechat" and case.state == "waiting"
     answer = await person.event("unsubscribe")
     assert answer.success
@@ -35,7 +35,7 @@ async def test_unfollowing_ends_a_waiting_case(aiohttp_client, gateway, wechat_r
     seen = await staff.case_of(case.sender)
     assert seen["state"] == "cancelled" and seen["channel"] == "wechat"
     assert seen["transcript"][-1]["text"] == "（用户取消关注了，微信发不出去了。请打电话回访。）"
-    assert await desk.cases(store.LIVE) == ([], {}, {})
+    assert await staff_queue(gateway.server.app, store.LIVE) == ([], {}, {})
 
 
 async def test_menu_service_key_says_the_service_name(gateway, wechat_rasa):
